@@ -15,7 +15,6 @@ import re
 import subprocess
 import sys
 
-RESULTS_DIR = os.path.join("build", "results")
 PASSED_RE = re.compile(r"^\[  PASSED  \] (\d+) test")
 FAILED_RE = re.compile(r"^\[  FAILED  \] (\d+) test")
 RUN_RE = re.compile(r"^\[==========\] (\d+) test\(s\) run")
@@ -85,12 +84,13 @@ def cmd_unit(args):
 
 def cmd_total(args):
     expected = args.expect.split()
-    files = sorted(os.listdir(RESULTS_DIR)) if os.path.isdir(RESULTS_DIR) else []
+    results_dir = args.results_dir
+    files = sorted(os.listdir(results_dir)) if os.path.isdir(results_dir) else []
     passed = failed = 0
     for name in files:
         if not name.endswith(".result"):
             continue
-        r = read_result(os.path.join(RESULTS_DIR, name))
+        r = read_result(os.path.join(results_dir, name))
         if r is None:
             print(f"suite: {name}: unreadable result: counted as failed")
             failed += 1
@@ -140,6 +140,7 @@ def main():
     u.add_argument("binaries", nargs="*")
     t = sub.add_parser("total")
     t.add_argument("--expect", default="")
+    t.add_argument("--results-dir", default="build/results")
     b = sub.add_parser("bench")
     b.add_argument("--out", required=True)
     b.add_argument("programs", nargs="*")
