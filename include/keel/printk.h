@@ -6,6 +6,12 @@
 #include <keel/types.h>
 #include <stdarg.h>
 
+/*
+ * Formatting is newlib's nano printf family (no floats). It knows only the length modifiers h, l
+ * and L: no ll, z, j or t. On x86-64 u64 and size_t are unsigned long, so print them with %lx /
+ * %lu; a %llx or %zu prints garbage.
+ */
+
 enum log_level {
 	LOG_ERR = 3,
 	LOG_WARN = 4,
