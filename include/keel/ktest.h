@@ -20,6 +20,7 @@
 struct ktest_ctx {
 	const char *name;
 	unsigned int failures;
+	const char *skip_reason; /* set by ktest_skip() */
 };
 
 struct ktest {
@@ -41,6 +42,13 @@ struct ktest {
 void ktest_check(struct ktest_ctx *t, bool ok, const char *expr, const char *file, int line);
 void ktest_check_eq(struct ktest_ctx *t, u64 a, u64 b, const char *ea, const char *eb,
 		    const char *file, int line);
+/*
+ * Marks the test skipped (KTAP "ok N name # SKIP reason"): for a test that cannot run on this
+ * machine, e.g. VMX tests without VMX. The test should return right after; a check that failed
+ * before the skip still fails the test.
+ */
+void ktest_skip(struct ktest_ctx *t, const char *reason);
+
 /* A "# " diagnostic line inside the current test's output. */
 __printf(2, 3) void ktest_diag(struct ktest_ctx *t, const char *fmt, ...);
 

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* CPUID, control registers and RFLAGS: named bits and accessors. */
+#ifndef ARCH_CPU_H
+#define ARCH_CPU_H
+
+#include <arch/layout.h>
+
+#ifndef __ASSEMBLER__
+#include <keel/types.h>
+#endif
+
+/* CR0 (SDM Vol. 3A, 2.5 "Control Registers") */
+#define X86_CR0_PE (_UL(1) << 0)
+#define X86_CR0_MP (_UL(1) << 1)
+#define X86_CR0_ET (_UL(1) << 4)
+#define X86_CR0_NE (_UL(1) << 5)
+#define X86_CR0_WP (_UL(1) << 16)
+#define X86_CR0_PG (_UL(1) << 31)
+
+/* CR4 (SDM Vol. 3A, 2.5) */
+#define X86_CR4_PAE  (_UL(1) << 5)
+#define X86_CR4_PGE  (_UL(1) << 7)
+#define X86_CR4_VMXE (_UL(1) << 13)
+#define X86_CR4_SMEP (_UL(1) << 20)
+#define X86_CR4_SMAP (_UL(1) << 21)
+
+/* RFLAGS (SDM Vol. 1, 3.4.3 "EFLAGS Register") */
+#define X86_RFLAGS_IF (_UL(1) << 9)
+#define X86_RFLAGS_AC (_UL(1) << 18)
+
+/*
+ * CPUID feature bits (SDM Vol. 2A, CPUID instruction, tables 3-8 to 3-10 and leaf 07H).
+ * Each is named for its leaf and register.
+ */
+#define CPUID_1_ECX_VMX		   (_UL(1) << 5)
+#define CPUID_1_ECX_PCID	   (_UL(1) << 17)
+#define CPUID_1_ECX_X2APIC	   (_UL(1) << 21)
+#define CPUID_1_ECX_XSAVE	   (_UL(1) << 26)
+#define CPUID_1_ECX_HYPERVISOR	   (_UL(1) << 31)
+#define CPUID_1_EDX_PAE		   (_UL(1) << 6)
+#define CPUID_1_EDX_APIC	   (_UL(1) << 9)
+#define CPUID_7_EBX_SMEP	   (_UL(1) << 7)
+#define CPUID_7_EBX_INVPCID	   (_UL(1) << 10)
+#define CPUID_7_EBX_SMAP	   (_UL(1) << 20)
+#define CPUID_80000001_EDX_NX	   (_UL(1) << 20)
+#define CPUID_80000001_EDX_PAGE1GB (_UL(1) << 26)
+#define CPUID_80000001_EDX_LM	   (_UL(1) << 29)
+
+#define CPUID_LEAF_EXT_BASE	   _UL(0x80000000)
+
+#ifndef __ASSEMBLER__
+
+struct cpuid_regs {
+	u32 eax, ebx, ecx, edx;
+};
+
+static inline struct cpuid_regs cpuid_count(u32 leaf, u32 subleaf)
+{
+	struct cpuid_regs r;
+
+	__asm__ volatile("cpuid"
+			 : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+			 : "a"(leaf), "c"(subleaf));
+	return r;
+}
+
+static inline struct cpuid_regs cpuid(u32 leaf)
+{
+	return cpuid_count(leaf, 0);
+}
+
+/* The highest basic (0) or extended (0x80000000) leaf, so callers never read past it. */
+static inline u32 cpuid_max_leaf(u32 base)
+{
+	return cpuid(base).eax;
+}
+
+#define DEFINE_CR_ACCESSORS(n)                                             \
+	static inline u64 read_cr##n(void)                                 \
+	{                                                                  \
+		u64 v;                                                     \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));          \
+		return v;                                                  \
+	}                                                                  \
+	static inline void write_cr##n(u64 v)                              \
+	{                                                                  \
+		__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory"); \
+	}
+
+DEFINE_CR_ACCESSORS(0)
+DEFINE_CR_ACCESSORS(3)
+DEFINE_CR_ACCESSORS(4)
+
+static inline u64 read_cr2(void)
+{
+	u64 v;
+
+	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+
+static inline u64 read_rflags(void)
+{
+	u64 v;
+
+	__asm__ volatile("pushfq; popq %0" : "=r"(v));
+	return v;
+}
+
+static inline void cpu_relax(void)
+{
+	__asm__ volatile("pause" ::: "memory");
+}
+
+/* Identity of the running CPU: its initial APIC ID (CPUID.1:EBX[31:24]). */
+static inline unsigned int arch_cpu_apic_id(void)
+{
+	return cpuid(1).ebx >> 24;
+}
+
+#define ARCH_MAX_CPUS 256 /* one per 8-bit initial APIC ID */
+
+/* Vendor, model and the features Keel cares about, read once by cpu_detect(). */
+struct cpu_features {
+	char vendor[13];
+	char brand[49];
+	u32 family, model, stepping;
+	u32 phys_bits; /* MAXPHYADDR */
+	bool nx, page1gb, smep, smap, pcid, invpcid, x2apic, xsave, hypervisor, vmx;
+};
+
+extern struct cpu_features cpu_features;
+void cpu_detect(void);
+
+#endif /* !__ASSEMBLER__ */
+#endif
