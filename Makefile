@@ -4,9 +4,15 @@
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 MAKEFLAGS += --no-builtin-rules
+# Quiet unless V=1: only warnings, errors and test output reach the terminal.
+ifeq ($(V),)
+MAKEFLAGS += --silent
+endif
 
 include mk/config.mk
--include $(sort $(filter-out mk/config.mk,$(wildcard mk/*.mk)))
+# newlib first: other fragments name $(NEWLIB_LIB) in their rules' prerequisites.
+include mk/newlib.mk
+-include $(sort $(filter-out mk/config.mk mk/newlib.mk,$(wildcard mk/*.mk)))
 
 .PHONY: all deps run test test-unit bench fuzz clean
 
