@@ -30,8 +30,8 @@ test: deps
 	-@$(MAKE) --no-print-directory test-unit
 	-@$(MAKE) --no-print-directory test-boot
 	-@$(MAKE) --no-print-directory test-bochs
-	$(foreach s,$(EXTRA_TEST_SUITES),-@$(MAKE) --no-print-directory test-$(s)
-	)@$(PYTHON) tools/suite.py total --results-dir $(BUILD)/results --expect "$(TEST_SUITES)"
+	-@for s in $(EXTRA_TEST_SUITES); do $(MAKE) --no-print-directory test-$$s; done
+	@$(PYTHON) tools/suite.py total --results-dir $(BUILD)/results --expect "$(TEST_SUITES)"
 
 test-unit: $(UNIT_TESTS)
 	@$(PYTHON) tools/suite.py unit --result $(BUILD)/results/unit.result $(UNIT_TESTS)
