@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The kernel's first page tables: [0, 4 GiB) identity and direct-mapped, the image at p_vaddr. */
+#include <arch/cpu.h>
 #include <arch/layout.h>
 #include <arch/paging.h>
 #include "console.h"
@@ -15,8 +16,6 @@
 #define LOW_GIB		    4
 #define POOL_PAGES	    128
 #define PT_INDEX(va, shift) (((va) >> (shift)) & (PT_ENTRIES - 1))
-/* SDM Vol. 3A, 2.5 "Control Registers": CR4.LA57 selects 5-level paging. */
-#define BOOT_CR4_LA57 (1ULL << 12)
 
 struct pt_pool {
 	u64 *pages;
@@ -75,14 +74,6 @@ static int map_segment(struct pt_pool *pool, u64 *pml4, const struct loader *ld,
 	return 0;
 }
 
-static u64 read_cr4(void)
-{
-	u64 v;
-
-	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
-	return v;
-}
-
 int build_page_tables(struct loader *ld)
 {
 	struct pt_pool pool = { 0 };
@@ -90,7 +81,7 @@ int build_page_tables(struct loader *ld)
 	u64 base = LOADER_BELOW_4G;
 	EFI_STATUS status;
 
-	if (read_cr4() & BOOT_CR4_LA57) {
+	if (read_cr4() & X86_CR4_LA57) {
 		con_error("the firmware runs with 5-level paging, which Keel does not support");
 		return -1;
 	}

@@ -2,10 +2,8 @@
 # keel.elf: every .c and .S of the kernel's directories, linked with arch/x86/kernel.ld and newlib.
 
 KERNEL_DIRS     := arch/x86 kernel mm drivers tests/ktest
-# VMX code joins the image once it is ready to run.
-KERNEL_EXCLUDE  := arch/x86/vmx
-KERNEL_SRCS     := $(sort $(shell find $(KERNEL_DIRS) -path $(KERNEL_EXCLUDE) -prune -o \
-			\( -name '*.c' -o -name '*.S' \) -print 2>/dev/null))
+KERNEL_SRCS     := $(sort $(shell find $(KERNEL_DIRS) \( -name '*.c' -o -name '*.S' \) -print \
+			2>/dev/null))
 KERNEL_OBJS     := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_SRCS)))
 KERNEL_LDSCRIPT := arch/x86/kernel.ld
 KERNEL_LDFLAGS  := -nostdlib -static -z max-page-size=4096 -z noexecstack --no-dynamic-linker \

@@ -4,6 +4,7 @@
 #include <keel/printk.h>
 #include <arch/cpu.h>
 #include <arch/msr.h>
+#include <arch/vmx_defs.h>
 #include <string.h>
 
 #define CPUID_DEFAULT_PHYS_BITS 36 /* when leaf 0x80000008 is missing (SDM Vol. 3A, 4.1.4) */
@@ -77,17 +78,16 @@ static void print_vmx_summary(void)
 {
 	u64 basic = rdmsr(MSR_IA32_VMX_BASIC);
 	u64 fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
-	u32 proc = rdmsr(MSR_IA32_VMX_PROCBASED_CTLS) >> VMX_CTLS_ALLOWED1_SHIFT;
+	u32 proc = VMX_CTL_ALLOWED1(rdmsr(MSR_IA32_VMX_PROCBASED_CTLS));
 	u32 proc2 = 0;
 
-	if (proc & VMX_PROCBASED_ACTIVATE_SECONDARY)
-		proc2 = rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2) >> VMX_CTLS_ALLOWED1_SHIFT;
+	if (proc & VMX_PROC_SECONDARY_CONTROLS)
+		proc2 = VMX_CTL_ALLOWED1(rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2));
 	pr_info("cpu: VMX: yes, VMCS revision 0x%lx, %lu bytes; EPT %s, VPID %s, "
 		"unrestricted guest %s; feature control %s%s\n",
-		basic & VMX_BASIC_REVISION_MASK,
-		(basic >> VMX_BASIC_VMCS_SIZE_SHIFT) & VMX_BASIC_VMCS_SIZE_MASK,
-		yes_no(proc2 & VMX_PROCBASED2_EPT), yes_no(proc2 & VMX_PROCBASED2_VPID),
-		yes_no(proc2 & VMX_PROCBASED2_UNRESTRICTED_GUEST),
+		(unsigned long)VMX_BASIC_REVISION(basic), (unsigned long)VMX_BASIC_VMCS_SIZE(basic),
+		yes_no(proc2 & VMX_PROC2_EPT), yes_no(proc2 & VMX_PROC2_VPID),
+		yes_no(proc2 & VMX_PROC2_UNRESTRICTED_GUEST),
 		fc & FEATURE_CONTROL_LOCKED ? "locked" : "unlocked",
 		fc & FEATURE_CONTROL_VMXON_OUTSIDE_SMX ? ", VMXON allowed" : "");
 }

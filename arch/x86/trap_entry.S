@@ -3,9 +3,10 @@
 #include <arch/trap.h>
 
 /* Vectors for which the CPU pushes an error code (SDM Vol. 3A, 7.3, table 7-1). */
-#define HAS_ERROR_CODE(v) \
-	((v) == 8 || (v) == 10 || (v) == 11 || (v) == 12 || (v) == 13 || (v) == 14 || \
-	 (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+#define HAS_ERROR_CODE(v)                                                                 \
+	((v) == X86_TRAP_DF || (v) == X86_TRAP_TS || (v) == X86_TRAP_NP || (v) == X86_TRAP_SS || \
+	 (v) == X86_TRAP_GP || (v) == X86_TRAP_PF || (v) == X86_TRAP_AC || (v) == X86_TRAP_CP || \
+	 (v) == X86_TRAP_VC || (v) == X86_TRAP_SX)
 
 	.text
 .macro trap_stub vector

@@ -4,6 +4,7 @@
 #define KEEL_SPINLOCK_H
 
 #include <keel/types.h>
+#include <arch/cpu.h>
 
 /*
  * A CPU takes a ticket from `next` and waits until `owner` shows it. Unlock hands the lock to the
@@ -19,11 +20,6 @@ struct spinlock {
 	{             \
 		0, 0  \
 	}
-
-static inline void cpu_relax(void)
-{
-	__builtin_ia32_pause();
-}
 
 static inline void spin_lock(struct spinlock *l)
 {

@@ -29,11 +29,22 @@ typedef u64 vaddr_t; /* host-virtual address */
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
+/* newlib's <sys/cdefs.h> defines some of these identically; whichever header comes first wins. */
+#ifndef __packed
 #define __packed __attribute__((packed))
+#endif
+#ifndef __aligned
 #define __aligned(x) __attribute__((aligned(x)))
+#endif
+#ifndef __section
 #define __section(s) __attribute__((section(s)))
+#endif
+#ifndef __used
 #define __used __attribute__((used))
+#endif
+#ifndef __noreturn
 #define __noreturn __attribute__((noreturn))
+#endif
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)

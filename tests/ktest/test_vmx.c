@@ -13,7 +13,7 @@ static bool skip_without_vmx(struct ktest_ctx *t)
 {
 	if (vmx_cpu_has_vmx())
 		return false;
-	ktest_diag(t, "SKIP no VMX (CPUID.1:ECX.VMX is 0)");
+	ktest_skip(t, "no VMX (CPUID.1:ECX.VMX is 0)");
 	return true;
 }
 

@@ -146,7 +146,7 @@ static void test_random_differential(void **state)
 
 static void test_paging_mode(void **state)
 {
-	u64 pg = (u32)X86_CR0_PG;
+	u64 pg = X86_CR0_PG;
 
 	assert_int_equal(guest_paging_mode(0, X86_CR4_PAE, EFER_LMA), GUEST_PAGING_OFF);
 	assert_int_equal(guest_paging_mode(pg, X86_CR4_PSE, 0), GUEST_PAGING_32);

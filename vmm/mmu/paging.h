@@ -12,16 +12,10 @@
  * The bits every mode shares are named once in arch headers and used from there:
  *   entry bits P, R/W, U/S, PWT, PCD, A, D, PS, G, XD    PTE_* in arch/paging.h
  *   page-fault error code P, W/R, U/S, RSVD, I/D, PK      PF_ERR_* in arch/paging.h
- *   CR0.PG, CR0.WP, CR4.PAE/SMEP/SMAP, RFLAGS.AC          X86_* in arch/cpu.h
+ *   CR0.PG, CR0.WP, CR4.PSE/PAE/LA57/PCIDE/SMEP/SMAP/PKE, RFLAGS.AC   X86_* in arch/cpu.h
  *   EFER.LMA, EFER.NXE                                    EFER_* in arch/msr.h
  * This header adds what only a guest page-table walker needs.
  */
-
-/* CR4 bits arch/cpu.h does not name (SDM Vol. 3A, 2.5 "Control Registers"). */
-#define X86_CR4_PSE   (1 << 4)
-#define X86_CR4_LA57  (1 << 12)
-#define X86_CR4_PCIDE (1 << 17)
-#define X86_CR4_PKE   (1 << 22)
 
 /* Bits hi..lo set, hi >= lo, both in 0..63. */
 #define GPT_BITS(hi, lo) ((~0ULL >> (63 - (hi))) & (~0ULL << (lo)))

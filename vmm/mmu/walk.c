@@ -49,7 +49,7 @@ struct walk_ctx {
 
 enum guest_paging_mode guest_paging_mode(u64 cr0, u64 cr4, u64 efer)
 {
-	if (!(cr0 & (u32)X86_CR0_PG))
+	if (!(cr0 & X86_CR0_PG))
 		return GUEST_PAGING_OFF;
 	if (!(cr4 & X86_CR4_PAE))
 		return GUEST_PAGING_32;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* A polled COM1 for messages before the console exists (boot-path failures only). */
+/* COM1 for the 32-bit trampoline's fatal messages (mb2_entry.S), which cannot use the driver. */
 #ifndef ARCH_X86_BOOT_EARLY_SERIAL_H
 #define ARCH_X86_BOOT_EARLY_SERIAL_H
 
@@ -21,10 +21,5 @@
 #define EARLY_UART_DIVISOR_115200   1
 /* Polls of LSR before a character is sent anyway: no UART must never mean a hang. */
 #define EARLY_UART_SPIN 100000
-
-#ifndef __ASSEMBLER__
-void early_serial_init(void);
-void early_serial_puts(const char *s);
-#endif
 
 #endif

@@ -7,8 +7,8 @@
 #include <arch/sections.h>
 #include <string.h>
 
-#include "arch/x86/boot/early_serial.h"
 #include "arch/x86/boot/mb2.h"
+#include "drivers/uart16550.h"
 
 /* A real information structure is a few KiB; anything larger is taken for garbage. */
 #define MB2_INFO_MAX (1UL << 20)
@@ -19,6 +19,21 @@ static struct boot_info mb2_boot_info;
 static u8 mb2_rsdp[MB2_RSDP_MAX] __aligned(16);
 
 __noreturn void mb2_boot_main(u32 mbi_phys);
+
+/* There is no console before kernel_main(): straight to COM1, then stop. */
+__noreturn static void fatal(const char *what, const char *why)
+{
+	static const char tail[] = "; halting\n";
+	struct uart16550 com1;
+
+	if (uart16550_init(&com1, UART_COM1_PORT, 115200)) {
+		uart16550_write(&com1, what, strlen(what));
+		uart16550_write(&com1, why, strlen(why));
+		uart16550_write(&com1, tail, sizeof(tail) - 1);
+		uart16550_drain(&com1);
+	}
+	arch_halt();
+}
 
 __noreturn void mb2_boot_main(u32 mbi_phys)
 {
@@ -31,13 +46,8 @@ __noreturn void mb2_boot_main(u32 mbi_phys)
 	struct mb2_parse_out out = { .bi = &mb2_boot_info };
 
 	kernel_phys_base = KEEL_LOAD_PHYS;
-	if (mb2_parse(&in, &out)) {
-		early_serial_init();
-		early_serial_puts("keel: multiboot2: bad boot information: ");
-		early_serial_puts(out.error);
-		early_serial_puts("; halting\n");
-		arch_halt();
-	}
+	if (mb2_parse(&in, &out))
+		fatal("keel: multiboot2: bad boot information: ", out.error);
 	if (out.rsdp_len) {
 		memcpy(mb2_rsdp, out.rsdp, out.rsdp_len);
 		mb2_boot_info.acpi_rsdp = kernel_virt_to_phys((vaddr_t)mb2_rsdp);

@@ -22,7 +22,6 @@ static int read_msr(struct reader *r, u32 msr, u64 *val)
 	return -EIO;
 }
 
-/* A control MSR: allowed-0 settings (must-be-one) low, allowed-1 settings (may-be-one) high. */
 static int read_ctl(struct reader *r, u32 msr, struct vmx_ctl_caps *c)
 {
 	u64 v;
@@ -30,8 +29,8 @@ static int read_ctl(struct reader *r, u32 msr, struct vmx_ctl_caps *c)
 
 	if (ret)
 		return ret;
-	c->must_be_one = (u32)v;
-	c->may_be_one = v >> 32;
+	c->must_be_one = VMX_CTL_ALLOWED0(v);
+	c->may_be_one = VMX_CTL_ALLOWED1(v);
 	if (c->must_be_one & ~c->may_be_one) {
 		snprintf(r->err, r->errlen,
 			 "VMX: capability MSR 0x%x requires controls it does not allow (0x%lx)",

@@ -256,7 +256,7 @@ int vmx_compute_controls(const struct vmx_caps *caps, const struct vmx_wanted *w
 }
 
 /* CR0.PE and CR0.PG as u64 masks (arch/cpu.h spells CR0.PG as a signed int). */
-#define CR0_PE_PG ((u64)(u32)X86_CR0_PE | (u64)(u32)X86_CR0_PG)
+#define CR0_PE_PG (X86_CR0_PE | X86_CR0_PG)
 
 static u64 cr0_must_be_one(const struct vmx_caps *caps, bool unrestricted_guest)
 {

@@ -108,7 +108,7 @@ int vmx_cpu_init(struct vmx_cpu *vc, char *err, size_t errlen)
 	vc->cr0_before = read_cr0();
 	vc->cr4_before = read_cr4();
 	write_cr0(vmx_cr0_fixed(&caps, vc->cr0_before, false));
-	write_cr4(vmx_cr4_fixed(&caps, vc->cr4_before | (u32)X86_CR4_VMXE));
+	write_cr4(vmx_cr4_fixed(&caps, vc->cr4_before | X86_CR4_VMXE));
 
 	st = vmxon_insn(vc->vmxon_region);
 	if (st == VMX_SUCCEED) {
@@ -131,7 +131,7 @@ void vmx_cpu_exit(struct vmx_cpu *vc)
 		return;
 	if (vmxoff_insn() != VMX_SUCCEED)
 		pr_err("VMX: VMXOFF failed (dual-monitor treatment active?)\n");
-	write_cr4(vc->cr4_before & ~(u64)(u32)X86_CR4_VMXE);
+	write_cr4(vc->cr4_before & ~X86_CR4_VMXE);
 	write_cr0(vc->cr0_before);
 	pmm_free_pages(vc->vmxon_region, 0);
 	vc->vmxon_region = 0;

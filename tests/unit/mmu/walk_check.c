@@ -105,7 +105,7 @@ void walk_basic_state(enum guest_paging_mode mode, struct guest_paging_state *st
 	*st = (struct guest_paging_state){ .maxphyaddr = 46, .gbpages = true };
 	if (mode == GUEST_PAGING_OFF)
 		return;
-	st->cr0 = (u32)X86_CR0_PG | X86_CR0_PE | X86_CR0_WP;
+	st->cr0 = X86_CR0_PG | X86_CR0_PE | X86_CR0_WP;
 	st->efer = EFER_NXE;
 	if (mode == GUEST_PAGING_32)
 		return;

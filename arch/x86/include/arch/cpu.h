@@ -18,11 +18,15 @@
 #define X86_CR0_PG (_UL(1) << 31)
 
 /* CR4 (SDM Vol. 3A, 2.5) */
-#define X86_CR4_PAE  (_UL(1) << 5)
-#define X86_CR4_PGE  (_UL(1) << 7)
-#define X86_CR4_VMXE (_UL(1) << 13)
-#define X86_CR4_SMEP (_UL(1) << 20)
-#define X86_CR4_SMAP (_UL(1) << 21)
+#define X86_CR4_PSE   (_UL(1) << 4)
+#define X86_CR4_PAE   (_UL(1) << 5)
+#define X86_CR4_PGE   (_UL(1) << 7)
+#define X86_CR4_LA57  (_UL(1) << 12)
+#define X86_CR4_VMXE  (_UL(1) << 13)
+#define X86_CR4_PCIDE (_UL(1) << 17)
+#define X86_CR4_SMEP  (_UL(1) << 20)
+#define X86_CR4_SMAP  (_UL(1) << 21)
+#define X86_CR4_PKE   (_UL(1) << 22)
 
 /* RFLAGS (SDM Vol. 1, 3.4.3 "EFLAGS Register") */
 #define X86_RFLAGS_IF (_UL(1) << 9)
@@ -110,6 +114,31 @@ static inline u64 read_rflags(void)
 static inline void cpu_relax(void)
 {
 	__asm__ volatile("pause" ::: "memory");
+}
+
+static inline void irq_disable(void)
+{
+	__asm__ volatile("cli" ::: "memory");
+}
+
+static inline void irq_enable(void)
+{
+	__asm__ volatile("sti" ::: "memory");
+}
+
+/* Disables interrupts and returns whether they were on, for irq_restore(). */
+static inline bool irq_save(void)
+{
+	bool was_on = read_rflags() & X86_RFLAGS_IF;
+
+	irq_disable();
+	return was_on;
+}
+
+static inline void irq_restore(bool was_on)
+{
+	if (was_on)
+		irq_enable();
 }
 
 /* Identity of the running CPU: its initial APIC ID (CPUID.1:EBX[31:24]). */

@@ -5,8 +5,7 @@
 
 #include <arch/layout.h>
 
-/* Keel's GDT: null, 64-bit code, data, the TSS (two slots). The multiboot2 path adds 32-bit code.
- */
+/* Keel's GDT: null, 64-bit code, data, the TSS (two slots); mb2_entry.S uses the same selectors. */
 #define GDT_KERNEL_CS 0x08
 #define GDT_KERNEL_DS 0x10
 #define GDT_TSS	      0x18
@@ -16,22 +15,16 @@
  * Code/data segment descriptor bits (SDM Vol. 3A, 3.4.5 "Segment Descriptors", figure 3-8),
  * as a 64-bit descriptor value.
  */
-#define SEG_DESC_A	   (_UL(1) << 40) /* accessed: set up front so the CPU never writes the GDT */
-#define SEG_DESC_RW	   (_UL(1) << 41) /* code: readable; data: writable */
-#define SEG_DESC_CODE	   (_UL(1) << 43) /* executable */
-#define SEG_DESC_S	   (_UL(1) << 44) /* code or data (not system) */
-#define SEG_DESC_P	   (_UL(1) << 47)
-#define SEG_DESC_L	   (_UL(1) << 53)	   /* 64-bit code */
-#define SEG_DESC_DB	   (_UL(1) << 54)	   /* 32-bit default operand size */
-#define SEG_DESC_G	   (_UL(1) << 55)	   /* 4 KiB limit granularity */
-#define SEG_DESC_LIMIT_MAX _UL(0x000f00000000ffff) /* limit 0xfffff */
+#define SEG_DESC_A    (_UL(1) << 40) /* accessed: set up front so the CPU never writes the GDT */
+#define SEG_DESC_RW   (_UL(1) << 41) /* code: readable; data: writable */
+#define SEG_DESC_CODE (_UL(1) << 43) /* executable */
+#define SEG_DESC_S    (_UL(1) << 44) /* code or data (not system) */
+#define SEG_DESC_P    (_UL(1) << 47)
+#define SEG_DESC_L    (_UL(1) << 53) /* 64-bit code */
 
 #define SEG_DESC_KERNEL_CODE64 \
 	(SEG_DESC_A | SEG_DESC_RW | SEG_DESC_CODE | SEG_DESC_S | SEG_DESC_P | SEG_DESC_L)
 #define SEG_DESC_KERNEL_DATA (SEG_DESC_A | SEG_DESC_RW | SEG_DESC_S | SEG_DESC_P)
-#define SEG_DESC_KERNEL_CODE32                                                              \
-	(SEG_DESC_A | SEG_DESC_RW | SEG_DESC_CODE | SEG_DESC_S | SEG_DESC_P | SEG_DESC_DB | \
-	 SEG_DESC_G | SEG_DESC_LIMIT_MAX)
 
 /* System descriptor types (SDM Vol. 3A, 3.5 "System Descriptor Types", table 3-2) */
 #define SYS_DESC_TSS_AVAIL 0x9

@@ -15,6 +15,21 @@
 #define MSR_IA32_VMX_PROCBASED_CTLS  0x00000482
 #define MSR_IA32_VMX_PROCBASED_CTLS2 0x0000048b
 #define MSR_IA32_VMX_EPT_VPID_CAP    0x0000048c
+#define MSR_IA32_VMX_PINBASED_CTLS	 0x00000481
+#define MSR_IA32_VMX_EXIT_CTLS		 0x00000483
+#define MSR_IA32_VMX_ENTRY_CTLS		 0x00000484
+#define MSR_IA32_VMX_MISC		 0x00000485
+#define MSR_IA32_VMX_CR0_FIXED0		 0x00000486
+#define MSR_IA32_VMX_CR0_FIXED1		 0x00000487
+#define MSR_IA32_VMX_CR4_FIXED0		 0x00000488
+#define MSR_IA32_VMX_CR4_FIXED1		 0x00000489
+#define MSR_IA32_VMX_VMCS_ENUM		 0x0000048a
+#define MSR_IA32_VMX_TRUE_PINBASED_CTLS	 0x0000048d
+#define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x0000048e
+#define MSR_IA32_VMX_TRUE_EXIT_CTLS	 0x0000048f
+#define MSR_IA32_VMX_TRUE_ENTRY_CTLS	 0x00000490
+#define MSR_IA32_VMX_VMFUNC		 0x00000491
+#define MSR_IA32_VMX_PROCBASED_CTLS3	 0x00000492
 #define MSR_EFER		     0xc0000080
 #define MSR_FS_BASE		     0xc0000100
 #define MSR_GS_BASE		     0xc0000101
@@ -29,21 +44,6 @@
 #define EFER_LME (_UL(1) << 8)
 #define EFER_LMA (_UL(1) << 10)
 #define EFER_NXE (_UL(1) << 11)
-
-/*
- * VMX capability MSRs (SDM Vol. 3D, appendix A). The control MSRs report allowed-0 settings in
- * bits 31:0 and allowed-1 settings in bits 63:32.
- */
-#define VMX_BASIC_REVISION_MASK	  _UL(0x7fffffff)
-#define VMX_BASIC_VMCS_SIZE_SHIFT 32
-#define VMX_BASIC_VMCS_SIZE_MASK  _UL(0x1fff)
-#define VMX_CTLS_ALLOWED1_SHIFT	  32
-/* Primary processor-based controls (SDM Vol. 3C, 25.6.2, table 25-6) */
-#define VMX_PROCBASED_ACTIVATE_SECONDARY (_UL(1) << 31)
-/* Secondary processor-based controls (SDM Vol. 3C, 25.6.2, table 25-7) */
-#define VMX_PROCBASED2_EPT		  (_UL(1) << 1)
-#define VMX_PROCBASED2_VPID		  (_UL(1) << 5)
-#define VMX_PROCBASED2_UNRESTRICTED_GUEST (_UL(1) << 7)
 
 #ifndef __ASSEMBLER__
 

@@ -24,6 +24,8 @@
 #define X86_TRAP_XM	  19
 #define X86_TRAP_VE	  20
 #define X86_TRAP_CP	  21
+#define X86_TRAP_VC	  29
+#define X86_TRAP_SX	  30
 #define X86_NR_EXCEPTIONS 32
 
 /* Byte offsets into struct trap_frame, for the assembly entry code. */

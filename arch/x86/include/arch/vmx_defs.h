@@ -7,25 +7,9 @@
 
 /*
  * VMX capability MSRs (SDM Vol. 3D, appendix A "VMX Capability Reporting Facility"; numbers in
- * SDM Vol. 4, table 2-2). arch/msr.h names IA32_FEATURE_CONTROL, IA32_VMX_BASIC,
- * IA32_VMX_PROCBASED_CTLS, IA32_VMX_PROCBASED_CTLS2 and IA32_VMX_EPT_VPID_CAP; the rest are here.
+ * SDM Vol. 4, table 2-2). Their numbers are in arch/msr.h with every other MSR; their bits are here.
  * Which of them exist depends on others: see vmx_decode_caps().
  */
-#define MSR_IA32_VMX_PINBASED_CTLS	 0x00000481
-#define MSR_IA32_VMX_EXIT_CTLS		 0x00000483
-#define MSR_IA32_VMX_ENTRY_CTLS		 0x00000484
-#define MSR_IA32_VMX_MISC		 0x00000485
-#define MSR_IA32_VMX_CR0_FIXED0		 0x00000486
-#define MSR_IA32_VMX_CR0_FIXED1		 0x00000487
-#define MSR_IA32_VMX_CR4_FIXED0		 0x00000488
-#define MSR_IA32_VMX_CR4_FIXED1		 0x00000489
-#define MSR_IA32_VMX_VMCS_ENUM		 0x0000048a
-#define MSR_IA32_VMX_TRUE_PINBASED_CTLS	 0x0000048d
-#define MSR_IA32_VMX_TRUE_PROCBASED_CTLS 0x0000048e
-#define MSR_IA32_VMX_TRUE_EXIT_CTLS	 0x0000048f
-#define MSR_IA32_VMX_TRUE_ENTRY_CTLS	 0x00000490
-#define MSR_IA32_VMX_VMFUNC		 0x00000491
-#define MSR_IA32_VMX_PROCBASED_CTLS3	 0x00000492
 
 /* IA32_FEATURE_CONTROL bit 1 (SDM Vol. 3C, 24.7 "Enabling and Entering VMX Operation") */
 #define FEATURE_CONTROL_VMXON_INSIDE_SMX (1ull << 1)
@@ -90,6 +74,9 @@
  * means the control must be 1), bits 63:32 the allowed-1 settings (A.3-A.5). The "default1"
  * classes are the reserved controls that the non-TRUE MSRs always report as must-be-one (A.2).
  */
+#define VMX_CTL_ALLOWED0(msr) ((u32)(msr))         /* must-be-one bits */
+#define VMX_CTL_ALLOWED1(msr) ((u32)((msr) >> 32)) /* may-be-one bits */
+
 #define VMX_PIN_DEFAULT1       0x00000016u
 #define VMX_PROC_DEFAULT1      0x0401e172u
 #define VMX_EXIT_CTL_DEFAULT1  0x00036dffu
