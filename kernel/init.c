@@ -9,6 +9,7 @@
 #include <keel/mm.h>
 #include <keel/power.h>
 #include <keel/printk.h>
+#include <keel/smp.h>
 #include <keel/version.h>
 
 #include <stdio.h>
@@ -93,6 +94,7 @@ void kernel_main(const struct boot_info *bi)
 	arch_print_cpu_summary();
 	print_memory();
 	acpi_init(boot_info.acpi_rsdp);
+	smp_init();
 	pr_info("cmdline: %.*s\n", (int)sizeof(boot_info.cmdline) - 1, boot_info.cmdline);
 
 	if (errors) {

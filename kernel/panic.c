@@ -4,6 +4,7 @@
 #include <keel/console.h>
 #include <keel/panic.h>
 #include <keel/printk.h>
+#include <keel/smp.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,12 +30,14 @@ void panic(const char *fmt, ...)
 		}
 		arch_halt();
 	}
+	/* The others stop first, so nothing they print or change gets in the way of the report. */
+	arch_stop_other_cpus();
 	printk_enter_emergency();
 	console_unmute();
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	printk_raw("*** KEEL PANIC on cpu 0: %s\n", msg);
+	printk_raw("*** KEEL PANIC on cpu %u: %s\n", smp_cpu_id(), msg);
 	arch_stack_trace((u64)__builtin_frame_address(0));
 	console_drain();
 	arch_halt();

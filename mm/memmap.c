@@ -37,6 +37,7 @@ int memmap_usable(const struct boot_info *bi, struct memrange_set *usable)
 			err |= reserve(usable, bi->mmap[i].base, bi->mmap[i].length);
 	}
 	err |= reserve(usable, 0, PAGE_SIZE);
+	err |= reserve(usable, KEEL_AP_TRAMPOLINE_PHYS, PAGE_SIZE);
 	err |= reserve(usable, bi->kernel_phys, bi->kernel_size);
 	for (u32 i = 0; i < nmod; i++)
 		err |= reserve(usable, bi->modules[i].base, bi->modules[i].size);

@@ -12,7 +12,7 @@
 /*
  * Usable entries shrunk to whole pages, minus everything that must never be handed out: every
  * other entry (widened to whole pages, so overlapping or unaligned maps are safe), page 0, the
- * kernel image, the modules, the page holding the RSDP and the framebuffer. Returns -1 when the
+ * AP startup page (KEEL_AP_TRAMPOLINE_PHYS), the kernel image, the modules, the page holding the RSDP and the framebuffer. Returns -1 when the
  * set ran out of room.
  */
 int memmap_usable(const struct boot_info *bi, struct memrange_set *usable);

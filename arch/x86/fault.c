@@ -2,14 +2,13 @@
 /* Expected-fault records: let in-kernel tests provoke exceptions and carry on. */
 #include <keel/panic.h>
 #include <arch/cpu.h>
+#include <arch/percpu.h>
 
 #include "arch/x86/fault_record.h"
 
-static struct fault_record fault_records[ARCH_MAX_CPUS];
-
 bool arch_try_call(void (*fn)(void *), void *arg, struct arch_fault *out)
 {
-	struct fault_record *rec = &fault_records[arch_cpu_apic_id()];
+	struct fault_record *rec = &this_cpu()->fault;
 
 	KEEL_BUG_ON(READ_ONCE(rec->active));
 	if (arch_try_call_asm(fn, arg, rec))
@@ -24,7 +23,7 @@ bool arch_try_call(void (*fn)(void *), void *arg, struct arch_fault *out)
  */
 bool fault_try_recover(struct trap_frame *tf)
 {
-	struct fault_record *rec = &fault_records[arch_cpu_apic_id()];
+	struct fault_record *rec = &this_cpu()->fault;
 
 	if (!READ_ONCE(rec->active))
 		return false;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The IDT: interrupt gates for the 32 exception vectors, shared by every CPU. */
+/* The IDT: interrupt gates for the 32 exception vectors and Keel's IPIs, shared by every CPU. */
+#include <arch/apic.h>
 #include <arch/desc.h>
 #include <arch/trap.h>
 
@@ -7,6 +8,8 @@
 
 /* Entry points in trap_entry.S, one per exception vector. */
 extern const u64 trap_stubs[X86_NR_EXCEPTIONS];
+/* Entry points in irq_entry.S for Keel's interrupt vectors. */
+extern const char irq_stub_call[], irq_stub_spurious[];
 
 static struct idt_gate idt[IDT_ENTRIES] __aligned(16);
 
@@ -43,6 +46,8 @@ void idt_init(void)
 
 	for (v = 0; v < X86_NR_EXCEPTIONS; v++)
 		set_gate(v, trap_stubs[v], ist_for_vector(v));
+	set_gate(IRQ_VECTOR_CALL, (u64)irq_stub_call, 0);
+	set_gate(IRQ_VECTOR_SPURIOUS, (u64)irq_stub_spurious, 0);
 }
 
 void idt_load(void)

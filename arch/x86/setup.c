@@ -4,6 +4,7 @@
 #include <keel/arch.h>
 #include <arch/cpu.h>
 #include <arch/desc.h>
+#include <arch/percpu.h>
 
 static struct cpu_tables boot_cpu_tables;
 
@@ -11,6 +12,7 @@ void arch_early_init(void)
 {
 	cpu_detect();
 	cpu_tables_load(&boot_cpu_tables);
+	percpu_init_boot_cpu(&boot_cpu_tables);
 	idt_init();
 	idt_load();
 }

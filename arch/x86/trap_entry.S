@@ -23,7 +23,11 @@ trap_stub_\vector:
 	trap_stub \v
 	.endr
 
-/* The stack now holds the CPU's frame, an error code and the vector; save the GPRs under them. */
+/*
+ * The stack now holds the CPU's frame, an error code and the vector; save the GPRs under them.
+ * Global: irq_entry.S's interrupt stubs come here too.
+ */
+	.globl trap_common
 trap_common:
 	pushq %rax
 	pushq %rbx

@@ -4,7 +4,10 @@
 #include <keel/arch.h>
 #include <keel/panic.h>
 #include <keel/printk.h>
+#include <keel/smp.h>
 #include <arch/cpu.h>
+#include <arch/percpu.h>
+#include <arch/smp.h>
 #include <arch/trap.h>
 
 #include "arch/x86/fault_record.h"
@@ -23,9 +26,6 @@ const char *trap_name(unsigned int vector)
 		return trap_names[vector];
 	return "reserved vector";
 }
-
-/* Exceptions taken while reporting one: per CPU, so a second fault cannot recurse forever. */
-static u8 report_depth[ARCH_MAX_CPUS];
 
 static void report(const struct trap_frame *tf, unsigned int cpu)
 {
@@ -50,10 +50,18 @@ void trap_handler(struct trap_frame *tf)
 {
 	unsigned int cpu;
 
+	if (tf->vector >= X86_NR_EXCEPTIONS) {
+		irq_handler(tf);
+		return;
+	}
+	/* Another CPU panicked and stops this one. */
+	if (tf->vector == X86_TRAP_NMI && smp_stop_requested())
+		smp_stop_self();
 	if (fault_try_recover(tf))
 		return;
-	cpu = arch_cpu_apic_id();
-	if (report_depth[cpu]++) {
+	cpu = smp_cpu_id();
+	/* Exceptions taken while reporting one: counted per CPU, so none can recurse forever. */
+	if (this_cpu()->report_depth++) {
 		printk_raw("*** KEEL EXCEPTION %s (vector %lu) at RIP 0x%016lx while reporting an "
 			   "exception; halting\n",
 			   trap_name(tf->vector), tf->vector, tf->rip);

@@ -3,6 +3,7 @@
 #include <keel/init.h>
 #include <keel/mm.h>
 #include <arch/paging.h>
+#include <arch/percpu.h>
 
 __noreturn void uefi_boot_main(paddr_t bi_phys);
 
@@ -18,5 +19,6 @@ __noreturn void uefi_boot_main(paddr_t bi_phys)
 	    IS_ALIGNED(bi->kernel_phys, LARGE_PAGE_SIZE) && bi->kernel_phys &&
 	    bi->kernel_phys < (1UL << 32))
 		kernel_phys_base = bi->kernel_phys;
+	percpu_boot_early();
 	kernel_main(bi);
 }

@@ -24,4 +24,7 @@ void arch_stack_trace(u64 rbp);
 
 __noreturn void arch_halt(void); /* interrupts off, halt forever */
 
+/* For panic(): every other CPU halts with interrupts off (NMI); returns after a bounded wait. */
+void arch_stop_other_cpus(void);
+
 #endif

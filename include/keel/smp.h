@@ -53,9 +53,18 @@ typedef void (*smp_call_fn)(void *arg);
 /*
  * Runs fn(arg) on every CPU in `cpus` (the caller's own CPU included, directly, if it is in the
  * set). With wait, returns once every target has finished fn; without, once every target has
- * taken the request. fn runs in interrupt context with interrupts off: it must not block.
+ * taken the request. fn runs in interrupt context with interrupts off: it may wait for other
+ * CPUs only in loops that call smp_call_poll() (epoch_synchronize() does), never on a lock that
+ * its caller holds.
  */
 void smp_call(const struct cpumask *cpus, smp_call_fn fn, void *arg, bool wait);
+
+/*
+ * Runs a call request posted to this CPU, if any (interrupts off while it runs). A CPU that waits
+ * for other CPUs with interrupts off calls this in its wait loop, so that two CPUs waiting on
+ * each other both make progress.
+ */
+void smp_call_poll(void);
 
 /*
  * Flushes host TLB entries on every CPU in `cpus` and returns when all have done so: one IPI

@@ -20,7 +20,8 @@ RIGS = ("qemu", "qemu-kvm", "bochs", "bochs-ovmf", "fake")
 # (tools/mkiso.sh makes BIOS-only ISOs, which OVMF cannot start).
 MEDIA = {"qemu": ("image",), "qemu-kvm": ("image",), "bochs": ("iso",),
          "bochs-ovmf": ("image",), "fake": ()}
-DEFAULT_SMP = {"qemu": 2, "qemu-kvm": 2, "bochs": 1, "bochs-ovmf": 1, "fake": 1}
+# Bochs+OVMF has no ACPI tables (OVMF builds them only from QEMU's fw_cfg), so no MADT and one CPU.
+DEFAULT_SMP = {"qemu": 4, "qemu-kvm": 4, "bochs": 2, "bochs-ovmf": 1, "fake": 1}
 BOCHS_MEGS = 512
 
 

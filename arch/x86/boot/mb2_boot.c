@@ -4,6 +4,7 @@
 #include <keel/init.h>
 #include <keel/mm.h>
 #include <arch/paging.h>
+#include <arch/percpu.h>
 #include <arch/sections.h>
 #include <string.h>
 
@@ -52,5 +53,6 @@ __noreturn void mb2_boot_main(u32 mbi_phys)
 		memcpy(mb2_rsdp, out.rsdp, out.rsdp_len);
 		mb2_boot_info.acpi_rsdp = kernel_virt_to_phys((vaddr_t)mb2_rsdp);
 	}
+	percpu_boot_early();
 	kernel_main(&mb2_boot_info);
 }

@@ -4,9 +4,9 @@
 #define ARCH_APIC_H
 
 #include <arch/layout.h>
+#include <arch/msr.h> /* MSR_IA32_APIC_BASE */
 
-/* IA32_APIC_BASE (SDM Vol. 3A, 11.4.4 "Local APIC Status and Location", figure 11-5; 12.12.1) */
-#define MSR_IA32_APIC_BASE  0x0000001b
+/* IA32_APIC_BASE bits (SDM Vol. 3A, 11.4.4 "Local APIC Status and Location", figure 11-5; 12.12.1) */
 #define APIC_BASE_BSP	    (_UL(1) << 8)
 #define APIC_BASE_EXTD	    (_UL(1) << 10) /* x2APIC mode */
 #define APIC_BASE_EN	    (_UL(1) << 11)
@@ -17,25 +17,25 @@
  * the same register is MSR X2APIC_MSR_BASE + (offset >> 4) (12.12.1.2, table 12-6), and the ICR
  * is one 64-bit MSR.
  */
-#define APIC_ID		0x020
-#define APIC_VERSION	0x030
-#define APIC_TPR	0x080
-#define APIC_EOI	0x0b0
-#define APIC_SVR	0x0f0
-#define APIC_ESR	0x280
-#define APIC_ICR_LO	0x300
-#define APIC_ICR_HI	0x310
-#define APIC_LVT_TIMER	0x320
-#define APIC_LVT_LINT0	0x350
-#define APIC_LVT_LINT1	0x360
-#define APIC_LVT_ERROR	0x370
-#define APIC_TIMER_INIT 0x380
-#define APIC_TIMER_CUR	0x390
-#define APIC_TIMER_DIV	0x3e0
-#define APIC_MMIO_SIZE	0x1000
+#define APIC_ID		    0x020
+#define APIC_VERSION	    0x030
+#define APIC_TPR	    0x080
+#define APIC_EOI	    0x0b0
+#define APIC_SVR	    0x0f0
+#define APIC_ESR	    0x280
+#define APIC_ICR_LO	    0x300
+#define APIC_ICR_HI	    0x310
+#define APIC_LVT_TIMER	    0x320
+#define APIC_LVT_LINT0	    0x350
+#define APIC_LVT_LINT1	    0x360
+#define APIC_LVT_ERROR	    0x370
+#define APIC_TIMER_INIT	    0x380
+#define APIC_TIMER_CUR	    0x390
+#define APIC_TIMER_DIV	    0x3e0
+#define APIC_MMIO_SIZE	    0x1000
 
-#define X2APIC_MSR_BASE	 0x800
-#define X2APIC_MSR(reg)	 (X2APIC_MSR_BASE + ((reg) >> 4))
+#define X2APIC_MSR_BASE	    0x800
+#define X2APIC_MSR(reg)	    (X2APIC_MSR_BASE + ((reg) >> 4))
 #define APIC_XAPIC_ID_SHIFT 24 /* xAPIC ID register: ID in bits 31:24 (11.4.6) */
 
 /* Spurious-interrupt vector register (11.9, figure 11-23) */
@@ -51,15 +51,15 @@
  * Interrupt command register (11.6.1, figure 11-12). xAPIC: destination in ICR_HI bits 31:24;
  * x2APIC: destination in bits 63:32 of the one 64-bit ICR, no delivery-status bit (12.12.9).
  */
-#define APIC_ICR_FIXED		(_UL(0) << 8)
-#define APIC_ICR_NMI		(_UL(4) << 8)
-#define APIC_ICR_INIT		(_UL(5) << 8)
-#define APIC_ICR_STARTUP	(_UL(6) << 8)
-#define APIC_ICR_BUSY		(_UL(1) << 12) /* delivery status: send pending */
-#define APIC_ICR_ASSERT		(_UL(1) << 14)
-#define APIC_ICR_LEVEL		(_UL(1) << 15)
-#define APIC_ICR_ALL_BUT_SELF	(_UL(3) << 18)
-#define APIC_ICR_XAPIC_DEST_SHIFT 24
+#define APIC_ICR_FIXED		   (_UL(0) << 8)
+#define APIC_ICR_NMI		   (_UL(4) << 8)
+#define APIC_ICR_INIT		   (_UL(5) << 8)
+#define APIC_ICR_STARTUP	   (_UL(6) << 8)
+#define APIC_ICR_BUSY		   (_UL(1) << 12) /* delivery status: send pending */
+#define APIC_ICR_ASSERT		   (_UL(1) << 14)
+#define APIC_ICR_LEVEL		   (_UL(1) << 15)
+#define APIC_ICR_ALL_BUT_SELF	   (_UL(3) << 18)
+#define APIC_ICR_XAPIC_DEST_SHIFT  24
 #define APIC_ICR_X2APIC_DEST_SHIFT 32
 
 /*
@@ -79,14 +79,19 @@
  * PCH datasheets, "NMI_STS_CNT"): bit 0 gates channel 2, bit 1 feeds the speaker, bit 5 reads
  * channel 2's output. Mode 0 (interrupt on terminal count) raises OUT when the count runs out.
  */
-#define PIT_HZ		    1193182
-#define PIT_PORT_CH2	    0x42
-#define PIT_PORT_MODE	    0x43
+#define PIT_HZ		     1193182
+#define PIT_PORT_CH2	     0x42
+#define PIT_PORT_MODE	     0x43
 #define PIT_MODE_CH2_ONESHOT 0xb0 /* channel 2, lobyte/hibyte, mode 0, binary */
-#define PORT_NMI_SC	    0x61
-#define NMI_SC_GATE2	    0x01
-#define NMI_SC_SPEAKER	    0x02
-#define NMI_SC_OUT2	    0x20
+#define PORT_NMI_SC	     0x61
+#define NMI_SC_GATE2	     0x01
+#define NMI_SC_SPEAKER	     0x02
+#define NMI_SC_OUT2	     0x20
+
+/* 8259A PICs: their interrupt-mask registers (OCW1); all ones masks every IRQ line. */
+#define PIC_MASTER_IMR 0x21
+#define PIC_SLAVE_IMR  0xa1
+#define PIC_MASK_ALL   0xff
 
 /* CPUID leaves for the TSC frequency (SDM Vol. 2A, CPUID, leaves 15H and 16H) */
 #define CPUID_LEAF_TSC_CRYSTAL 0x15
@@ -113,8 +118,8 @@ bool apic_send_nmi_all_but_self(void);
 bool apic_send_init(u32 dest_apic_id);
 bool apic_send_startup(u32 dest_apic_id, u32 page_number);
 
-u64 tsc_hz(void);	/* the TSC frequency, determined once by apic_init() */
-void udelay(u64 us);	/* busy-waits on the TSC */
+u64 tsc_hz(void);    /* the TSC frequency, determined once by apic_init() */
+void udelay(u64 us); /* busy-waits on the TSC */
 
 static inline u64 rdtsc(void)
 {

@@ -6,7 +6,10 @@
 /*
  *  0xffffffff80000000 + KEEL_LOAD_PHYS   kernel image (text, rodata, data, bss), top 2 GiB,
  *                                        so -mcmodel=kernel addressing reaches every symbol
- *  0xffff800000000000                    direct map of all physical memory (PML4 slot 256)
+ *  0xffffff0000000000                    kmap window: single 4 KiB mappings outside the direct map
+ *                                        (uncached MMIO, scratch pages), PML4 slot 510
+ *  0xffff800000000000                    direct map of all physical memory (PML4 slot 256 up,
+ *                                        bounded by MAXPHYADDR)
  *  0x0000000000000000 ..                 lower half: empty once the kernel runs on its own tables
  *
  * keel.elf is linked so that its lowest segment has p_paddr KEEL_LOAD_PHYS. GRUB loads it there;
@@ -22,6 +25,9 @@
 #define KEEL_KERNEL_VIRT_BASE _UL(0xffffffff80000000)
 #define KEEL_LOAD_PHYS _UL(0x200000)
 #define KEEL_DIRECT_MAP_BASE _UL(0xffff800000000000)
+#define KEEL_KMAP_BASE	     _UL(0xffffff0000000000)
+/* The AP startup page (arch/x86/smp.c): below 1 MiB, never given to the page allocator. */
+#define KEEL_AP_TRAMPOLINE_PHYS _UL(0x8000)
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE (_UL(1) << PAGE_SHIFT)
