@@ -11,7 +11,9 @@
  * section is any stretch of host code between two quiescent points of its CPU, and host code
  * runs with interrupts off. A CPU passes a quiescent state when it calls epoch_quiescent(),
  * enters a guest, goes idle, or takes an interrupt while idle or in a guest; idle and guest
- * mode are extended quiescent states that never hold up a grace period.
+ * mode are extended quiescent states that never hold up a grace period. Serving cross-CPU calls
+ * (smp_call_poll(), and so smp_call() itself) may report one too, when another CPU forces a
+ * grace period: never wait for other CPUs while holding an epoch-protected pointer.
  *
  * A writer unlinks an object so that no new reader can reach it, then hands it to defer_free().
  * The callback runs on the same CPU, at one of its quiescent points, once every other online

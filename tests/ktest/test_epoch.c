@@ -181,10 +181,15 @@ KTEST(epoch_free_stress)
 		KTEST_EXPECT(t, walks[cpu] > 0);
 }
 
-static bool sync_returned;
+static bool sync_go, sync_returned;
 
+/* Runs on the other CPU: waits (serving calls) for the go, then synchronizes. */
 static void sync_fn(void *arg)
 {
+	while (!__atomic_load_n(&sync_go, __ATOMIC_ACQUIRE)) {
+		smp_call_poll();
+		cpu_relax();
+	}
 	epoch_synchronize();
 	__atomic_store_n(&sync_returned, true, __ATOMIC_RELEASE);
 }
@@ -205,12 +210,15 @@ KTEST(epoch_synchronize_waits)
 	}
 	/*
 	 * The other CPU synchronizes while we sit in a read section: it must still be waiting
-	 * after a long spin, and return once we pass a quiescent state.
+	 * after a long spin, and return once we pass a quiescent state. It is started before the
+	 * read section, because serving calls (smp_call() does) is a quiescent point: a read
+	 * section must not contain one.
 	 */
-	sync_returned = false;
+	sync_go = sync_returned = false;
 	cpumask_set(&target, other);
-	epoch_read_lock();
 	smp_call(&target, sync_fn, NULL, false);
+	epoch_read_lock();
+	__atomic_store_n(&sync_go, true, __ATOMIC_RELEASE);
 	/* Well under smp_call()'s 2 s limit for taking the poke the waiting CPU sends us. */
 	for (unsigned int i = 0; i < 100000; i++)
 		cpu_relax();
