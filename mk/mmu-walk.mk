@@ -14,7 +14,7 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,addre
 
 $(BUILD)/fuzz/fuzz_walk: tests/fuzz/fuzz_walk.c $(WALK_TEST_SRCS)
 	@mkdir -p $(dir $@) $(BUILD)/fuzz/corpus-walk
-	$(HOST_CC) $(FUZZ_CFLAGS) -MMD -MP -MF $@.d -o $@ $^
+	$(HOST_CC) $(FUZZ_CFLAGS) -MMD -MP -MF $@.d -o $@ $(filter %.c,$^)
 -include $(BUILD)/fuzz/fuzz_walk.d
 
 .PHONY: fuzz-walk

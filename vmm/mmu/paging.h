@@ -60,6 +60,9 @@
  * PDEs and PTEs (tables 4-9 to 4-11) reserve bits 62:MAXPHYADDR, and bit 63 unless EFER.NXE.
  */
 #define GPT_PAE_CR3_PDPT_MASK  GPT_BITS(31, 5)
+
+/* MOV to CR3 with CR4.PCIDE=1: bit 63 set keeps the new PCID's TLB entries (4.10.4.1). */
+#define GPT_CR3_PCID_NOFLUSH BIT(63)
 #define GPT_PAE_PDPTE_COUNT    4
 #define GPT_PAE_PDPTE_RSVD_LOW (GPT_BITS(2, 1) | GPT_BITS(8, 5))
 #define GPT_PAE_RSVD_TOP       62

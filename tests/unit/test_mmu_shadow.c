@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Unit tests of shadow paging: faults, roles, write tracking, unsync and sync, zaps, known bugs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include <arch/paging.h>
+
+#include "mmu/fake_platform.h"
+#include "mmu/guest_mem.h"
+#include "mmu/mmu_check.h"
+
+#define RAM_FRAMES  512
+#define HOST_BASE   0x1000000000ULL
+#define TABLE_FLAGS (PTE_W | PTE_U)
+#define DATA_FLAGS  (PTE_P | PTE_W | PTE_U | PTE_A | PTE_D)
+
+static struct {
+	struct guest_mem *gm;
+	struct gpt gpt;
+	struct guest_paging_state st;
+	struct mmu_vm vm;
+	struct mmu_vcpu vcpu;
+} env;
+
+static void start(enum guest_paging_mode mode)
+{
+	struct guest_mem_access mem;
+
+	fake_platform_reset();
+	env.gm = guest_mem_create(RAM_FRAMES);
+	assert_true(gpt_init(&env.gpt, env.gm, mode));
+	memset(&env.st, 0, sizeof(env.st));
+	env.st.cr0 = X86_CR0_PG | X86_CR0_PE | X86_CR0_WP;
+	env.st.maxphyaddr = 46;
+	if (mode != GUEST_PAGING_32)
+		env.st.cr4 = X86_CR4_PAE;
+	if (mode >= GUEST_PAGING_4LEVEL)
+		env.st.efer = EFER_LME | EFER_LMA | EFER_NXE;
+	if (mode == GUEST_PAGING_5LEVEL)
+		env.st.cr4 |= X86_CR4_LA57;
+	env.st.cr3 = gpt_cr3(&env.gpt, 0);
+	assert_int_equal(mmu_vm_init(&env.vm, MMU_MODE_SHADOW), MMU_OK);
+	assert_int_equal(mmu_memslot_add(&env.vm, 0, 0, RAM_FRAMES, HOST_BASE, 0), MMU_OK);
+	mem = guest_mem_access_of(env.gm);
+	mmu_vcpu_init(&env.vcpu, &env.vm, 0, &env.st, &mem);
+}
+
+static void load_pdptes(void)
+{
+	if (env.gpt.mode == GUEST_PAGING_PAE)
+		gpt_load_pdptes(&env.gpt, env.st.pdptes);
+}
+
+static int setup_4level(void **state)
+{
+	start(GUEST_PAGING_4LEVEL);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	assert_int_equal(mmu_check_vm(&env.vm), 0);
+	mmu_vcpu_destroy(&env.vcpu);
+	mmu_vm_destroy(&env.vm);
+	fake_grace_period();
+	assert_int_equal(fake.live_tables, 0);
+	assert_int_equal(fake.live_objects, 0);
+	guest_mem_destroy(env.gm);
+	return 0;
+}
+
+static u64 map(u64 gva, u64 gfn, u64 flags)
+{
+	assert_true(gpt_map(&env.gpt, gva, 1, (gfn << 12) | flags, TABLE_FLAGS));
+	return gpt_entry_gpa(&env.gpt, gva, 1);
+}
+
+static enum mmu_fault_result access(u64 gva, enum guest_access_kind kind, u8 cpl)
+{
+	struct mmu_fault f = { .addr = gva, .kind = kind };
+	enum mmu_fault_result r;
+
+	env.st.cpl = cpl;
+	r = mmu_page_fault(&env.vcpu, &f);
+	assert_int_equal(mmu_check_vm(&env.vm), 0);
+	assert_int_equal(mmu_check_vcpu(&env.vcpu), 0);
+	return r;
+}
+
+static u64 shadow(u64 gva, unsigned int *acc)
+{
+	return mmu_shadow_lookup(&env.vcpu, gva, acc);
+}
+
+static void fault_maps_guest_frame(void **state)
+{
+	unsigned int acc;
+	u64 pte_gpa = map(0x400000, 100, PTE_P | PTE_U);
+
+	assert_int_equal(access(0x400123, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+	assert_int_equal(shadow(0x400000, &acc) & SPTE_ADDR_MASK, HOST_BASE + (100 << 12));
+	assert_int_equal(acc, ACC_USER | ACC_EXEC);
+	/* the walker set A on the way */
+	assert_true(gpt_get(&env.gpt, pte_gpa) & PTE_A);
+	assert_int_equal(access(0x400000, GUEST_ACCESS_WRITE, 3), MMU_FAULT_INJECT_PF);
+	assert_int_equal(access(0x900000, GUEST_ACCESS_READ, 0), MMU_FAULT_INJECT_PF);
+}
+
+static void clean_page_is_mapped_read_only_until_written(void **state)
+{
+	unsigned int acc;
+	u64 pte_gpa = map(0x400000, 100, PTE_P | PTE_W | PTE_U | PTE_A);
+
+	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+	assert_false(shadow(0x400000, &acc) & PTE_W);
+	assert_int_equal(access(0x400000, GUEST_ACCESS_WRITE, 3), MMU_FAULT_FIXED);
+	assert_true(shadow(0x400000, &acc) & PTE_W);
+	assert_true(gpt_get(&env.gpt, pte_gpa) & PTE_D);
+}
+
+/* Maps the guest table that holds @gva's PTE at @alias, so the guest can write it. */
+static u64 alias_table(u64 gva, int level, u64 alias)
+{
+	u64 table_gfn = gpt_entry_gpa(&env.gpt, gva, level) >> 12;
+
+	map(alias, table_gfn, DATA_FLAGS);
+	return table_gfn;
+}
+
+static void pt_write_makes_leaf_unsync_and_parents_know(void **state)
+{
+	struct mmu_page *root;
+	unsigned int acc;
+	u64 pte_gpa = map(0x400000, 100, DATA_FLAGS);
+
+	alias_table(0x400000, 1, 0x800000);
+	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+	/* the PT frame is shadowed: its alias maps read-only */
+	assert_int_equal(access(0x800000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+	assert_false(shadow(0x800000, &acc) & PTE_W);
+	assert_int_equal(access(0x800000, GUEST_ACCESS_WRITE, 3), MMU_FAULT_FIXED);
+	assert_true(shadow(0x800000, &acc) & PTE_W);
+	root = env.vcpu.root;
+	assert_int_equal(root->unsync_children, 1);
+	assert_int_equal(env.vm.stats.unsync, 1);
+	assert_int_equal(env.vm.cpu[0].nr_unsync, 1);
+
+	/* the guest rewrites the PTE freely; the shadow keeps the old frame until a flush */
+	gpt_set(&env.gpt, pte_gpa, (200 << 12) | DATA_FLAGS);
+	assert_int_equal(shadow(0x400000, &acc) & SPTE_ADDR_MASK, HOST_BASE + (100 << 12));
+	mmu_cr3_load(&env.vcpu, env.st.cr3);
+	assert_int_equal(mmu_check_vm(&env.vm), 0);
+	assert_int_equal(root->unsync_children, 0);
+	assert_int_equal(env.vm.cpu[0].nr_unsync, 0);
+	assert_int_equal(shadow(0x400000, &acc), 0);
+	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+	assert_int_equal(shadow(0x400000, &acc) & SPTE_ADDR_MASK, HOST_BASE + (200 << 12));
+	/* synced again: the alias is read-only once more */
+	assert_false(shadow(0x800000, &acc) & PTE_W);
+}
+
+static void invlpg_drops_unsync_spte(void **state)
+{
+	unsigned int acc;
+	u64 pte_gpa = map(0x400000, 100, DATA_FLAGS);
+
+	alias_table(0x400000, 1, 0x800000);
+	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+	assert_int_equal(access(0x800000, GUEST_ACCESS_WRITE, 3), MMU_FAULT_FIXED);
+	gpt_set(&env.gpt, pte_gpa, (300 << 12) | DATA_FLAGS);
+	mmu_invlpg(&env.vcpu, 0x400000);
+	assert_int_equal(shadow(0x400000, &acc), 0);
+	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+	assert_int_equal(shadow(0x400000, &acc) & SPTE_ADDR_MASK, HOST_BASE + (300 << 12));
+}
+
+static void upper_level_write_is_emulated(void **state)
+{
+	unsigned int acc;
+	u64 pde_gpa;
+
+	map(0x400000, 100, DATA_FLAGS);
+	alias_table(0x400000, 2, 0x800000);
+	pde_gpa = gpt_entry_gpa(&env.gpt, 0x400000, 2);
+	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+	assert_int_equal(access(0x800000, GUEST_ACCESS_WRITE, 3), MMU_FAULT_EMULATE);
+	assert_false(shadow(0x800000, &acc) & PTE_W);
+	assert_int_equal(env.vm.stats.unsync, 0);
+	/* the emulator writes the PDE; the shadow drops what it fed */
+	guest_mem_store(env.gm, pde_gpa, 0, 8);
+	mmu_track_write(&env.vcpu, pde_gpa, 8);
+	assert_int_equal(mmu_check_vm(&env.vm), 0);
+	assert_int_equal(shadow(0x400000, &acc), 0);
+	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_INJECT_PF);
+}
+
+static void write_flood_zaps_page(void **state)
+{
+	u64 pte_gpa = map(0x400000, 100, DATA_FLAGS);
+	u64 zaps = env.vm.stats.zaps;
+	unsigned int i;
+
+	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+	for (i = 0; i < MMU_WRITE_FLOOD_LIMIT; i++) {
+		gpt_set(&env.gpt, pte_gpa + 8, i);
+		mmu_track_write(&env.vcpu, pte_gpa + 8, 8);
+	}
+	assert_int_equal(env.vm.stats.write_floods, 1);
+	assert_true(env.vm.stats.zaps > zaps);
+	/* rmap entries went with the page */
+	assert_int_equal(mmu_check_vm(&env.vm), 0);
+	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+}
+
+static void same_table_through_ro_and_rw_paths_gets_two_pages(void **state)
+{
+	unsigned int acc;
+	u64 pdpt_gva_ro = 0x40000000, pd_slot;
+	u64 pt_gfn;
+
+	map(0x400000, 100, DATA_FLAGS);
+	/* a second PDE, read-only, pointing at the same page table */
+	pt_gfn = gpt_entry_gpa(&env.gpt, 0x400000, 1) >> 12;
+	assert_true(gpt_map(&env.gpt, pdpt_gva_ro, 2, (pt_gfn << 12) | PTE_P | PTE_U, TABLE_FLAGS));
+	pd_slot = gpt_entry_gpa(&env.gpt, pdpt_gva_ro, 2);
+	assert_true(pd_slot);
+	assert_int_equal(access(pdpt_gva_ro, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+	assert_false(shadow(pdpt_gva_ro, &acc) & PTE_W);
+	assert_int_equal(access(0x400000, GUEST_ACCESS_WRITE, 3), MMU_FAULT_FIXED);
+	assert_true(acc & ACC_USER);
+	assert_true(shadow(0x400000, &acc) & PTE_W);
+	/* the read-only path still refuses the write */
+	assert_int_equal(access(pdpt_gva_ro, GUEST_ACCESS_WRITE, 3), MMU_FAULT_INJECT_PF);
+	assert_false(shadow(pdpt_gva_ro, &acc) & PTE_W);
+}
+
+static void upper_level_unsync_panics(void **state)
+{
+	map(0x400000, 100, DATA_FLAGS);
+	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+	fake.expect_panic = true;
+	if (!setjmp(fake.panic_jmp)) {
+		mmu_mark_unsync(&env.vm, env.vcpu.root);
+		fail_msg("a root was made unsync");
+	}
+	assert_non_null(strstr(fake.panic_msg, "level"));
+}
+
+static void negative_unsync_children_panics(void **state)
+{
+	map(0x400000, 100, DATA_FLAGS);
+	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+	fake.expect_panic = true;
+	if (!setjmp(fake.panic_jmp)) {
+		clear_unsync_child_bit(env.vcpu.root, 0);
+		fail_msg("unsync_children went below zero");
+	}
+	assert_int_equal(env.vcpu.root->unsync_children, 0);
+}
+
+static void zap_all_reloads_root_and_frees_after_grace(void **state)
+{
+	struct mmu_page *old_root;
+	u64 tables;
+
+	map(0x400000, 100, DATA_FLAGS);
+	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+	old_root = env.vcpu.root;
+	mmu_zap_all(&env.vm);
+	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+	assert_ptr_not_equal(env.vcpu.root, old_root);
+	while (mmu_reclaim_obsolete(&env.vm, 1))
+		;
+	tables = fake.live_tables;
+	assert_true(fake_grace_period() > 0);
+	assert_true(fake.live_tables < tables);
+	/* the freed pages are gone for good: more work touches only live ones (ASan watches) */
+	assert_int_equal(access(0x400000, GUEST_ACCESS_WRITE, 3), MMU_FAULT_FIXED);
+	mmu_cr3_load(&env.vcpu, env.st.cr3);
+}
+
+static void pcid_switch_keeps_cached_root(void **state)
+{
+	struct mmu_page *first;
+	struct gpt other;
+
+	env.st.cr4 |= X86_CR4_PCIDE;
+	mmu_paging_changed(&env.vcpu);
+	map(0x400000, 100, DATA_FLAGS);
+	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+	first = env.vcpu.root;
+	assert_true(gpt_init(&other, env.gm, GUEST_PAGING_4LEVEL));
+	mmu_cr3_load(&env.vcpu, gpt_cr3(&other, 1));
+	assert_ptr_not_equal(env.vcpu.root, first);
+	mmu_cr3_load(&env.vcpu, gpt_cr3(&env.gpt, 0) | BIT(63));
+	assert_ptr_equal(env.vcpu.root, first);
+}
+
+static void legacy_modes_fault(void **state)
+{
+	static const enum guest_paging_mode modes[] = {
+		GUEST_PAGING_32,
+		GUEST_PAGING_PAE,
+		GUEST_PAGING_5LEVEL,
+	};
+	unsigned int i, acc;
+
+	teardown(state);
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		start(modes[i]);
+		map(0x00c01000, 100, DATA_FLAGS);
+		map(0x80000000, 101, PTE_P | PTE_A);
+		load_pdptes();
+		mmu_paging_changed(&env.vcpu);
+		assert_int_equal(access(0x00c01000, GUEST_ACCESS_WRITE, 3), MMU_FAULT_FIXED);
+		assert_int_equal(shadow(0x00c01000, &acc) & SPTE_ADDR_MASK,
+				 HOST_BASE + (100 << 12));
+		assert_int_equal(access(0x80000000, GUEST_ACCESS_READ, 0), MMU_FAULT_FIXED);
+		assert_int_equal(access(0x80000000, GUEST_ACCESS_READ, 3), MMU_FAULT_INJECT_PF);
+		if (i + 1 < ARRAY_SIZE(modes))
+			teardown(state);
+	}
+}
+
+static void paging_off_maps_identity(void **state)
+{
+	unsigned int acc;
+
+	env.st.cr0 = X86_CR0_PE;
+	env.st.cr4 = 0;
+	env.st.efer = 0;
+	mmu_paging_changed(&env.vcpu);
+	assert_int_equal(access(0x5000, GUEST_ACCESS_WRITE, 0), MMU_FAULT_FIXED);
+	assert_int_equal(shadow(0x5000, &acc) & SPTE_ADDR_MASK, HOST_BASE + 0x5000);
+	assert_int_equal(access(RAM_FRAMES << 12, GUEST_ACCESS_READ, 0), MMU_FAULT_EMULATE);
+}
+
+static void cr0_wp_clear_lets_supervisor_write(void **state)
+{
+	unsigned int acc;
+
+	env.st.cr0 &= ~X86_CR0_WP;
+	mmu_paging_changed(&env.vcpu);
+	map(0x400000, 100, PTE_P | PTE_U | PTE_A | PTE_D);
+	assert_int_equal(access(0x400000, GUEST_ACCESS_WRITE, 0), MMU_FAULT_FIXED);
+	assert_true(shadow(0x400000, &acc) & PTE_W);
+	assert_false(acc & ACC_USER);
+	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+	assert_true(shadow(0x400000, &acc));
+	assert_true(acc & ACC_USER);
+	assert_false(acc & ACC_WRITE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(fault_maps_guest_frame, setup_4level, teardown),
+		cmocka_unit_test_setup_teardown(clean_page_is_mapped_read_only_until_written,
+						setup_4level, teardown),
+		cmocka_unit_test_setup_teardown(pt_write_makes_leaf_unsync_and_parents_know,
+						setup_4level, teardown),
+		cmocka_unit_test_setup_teardown(invlpg_drops_unsync_spte, setup_4level, teardown),
+		cmocka_unit_test_setup_teardown(upper_level_write_is_emulated, setup_4level,
+						teardown),
+		cmocka_unit_test_setup_teardown(write_flood_zaps_page, setup_4level, teardown),
+		cmocka_unit_test_setup_teardown(same_table_through_ro_and_rw_paths_gets_two_pages,
+						setup_4level, teardown),
+		cmocka_unit_test_setup_teardown(upper_level_unsync_panics, setup_4level, teardown),
+		cmocka_unit_test_setup_teardown(negative_unsync_children_panics, setup_4level,
+						teardown),
+		cmocka_unit_test_setup_teardown(zap_all_reloads_root_and_frees_after_grace,
+						setup_4level, teardown),
+		cmocka_unit_test_setup_teardown(pcid_switch_keeps_cached_root, setup_4level,
+						teardown),
+		cmocka_unit_test_setup_teardown(legacy_modes_fault, setup_4level, teardown),
+		cmocka_unit_test_setup_teardown(paging_off_maps_identity, setup_4level, teardown),
+		cmocka_unit_test_setup_teardown(cr0_wp_clear_lets_supervisor_write, setup_4level,
+						teardown),
+	};
+
+	return cmocka_run_group_tests_name("mmu_shadow", tests, NULL, NULL);
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Sync: re-reading unsync pages from the guest at its TLB flushes, along the marked paths only. */
+#include "internal.h"
+
+/* Where the guest entry behind SPTE @idx of the 4 KiB-level page @sp lives. */
+static u64 gpte_gpa(const struct mmu_page *sp, unsigned int idx, unsigned int *size)
+{
+	u64 table = sp->gfn << 12;
+
+	if (sp->role.gpte_4byte) {
+		*size = GPT32_ENTRY_SIZE;
+		return table + ((sp->role.quadrant << 9) + idx) * GPT32_ENTRY_SIZE;
+	}
+	*size = GPT64_ENTRY_SIZE;
+	return table + idx * GPT64_ENTRY_SIZE;
+}
+
+/*
+ * Each present SPTE was derived from the guest entry recorded in sp->gptes; any difference now
+ * (frame, rights, A/D, present) means the guest changed it since, and the SPTE is dropped: the
+ * next access faults and derives it afresh through the walker. Then the page is write-protected
+ * again and is no longer unsync.
+ */
+bool mmu_sync_page(struct mmu_vcpu *vcpu, struct mmu_page *sp)
+{
+	struct mmu_vm *vm = vcpu->vm;
+	unsigned int i, size;
+
+	KEEL_BUG_ON(!sp->unsync || sp->role.level != 1);
+	for (i = 0; i < SPTE_ENTRIES; i++) {
+		u64 gpte = 0;
+
+		if (!spte_present(sp->spt[i]))
+			continue;
+		if (!vcpu->mem.ops->read(vcpu->mem.ctx, gpte_gpa(sp, i, &size), &gpte, size) &&
+		    gpte == sp->gptes[i])
+			continue;
+		mmu_drop_spte_in(vm, sp, i);
+		vm->stats.sync_zapped++;
+	}
+	mmu_clear_unsync(vm, sp);
+	if (mmu_write_protect_gfn(vm, sp->gfn, false))
+		this_cpu_state(vm)->zap_flush |= vm->cpus_loaded;
+	vm->stats.syncs++;
+	return true;
+}
+
+static unsigned int first_marked(const struct mmu_page *sp)
+{
+	unsigned int w;
+
+	for (w = 0; w < SPTE_BITMAP_WORDS; w++)
+		if (sp->unsync_child_bitmap[w])
+			return w * 64 + __builtin_ctzll(sp->unsync_child_bitmap[w]);
+	KEEL_BUG();
+}
+
+/* Syncs every unsync page below @parent, visiting only slots whose bit is set. */
+void mmu_sync_children(struct mmu_vcpu *vcpu, struct mmu_page *parent)
+{
+	/* Only 4 KiB pages are ever unsync; a root or any table above them never is. */
+	KEEL_BUG_ON(parent->unsync);
+	while (parent->unsync_children) {
+		struct mmu_page *child = spte_child(parent->spt[first_marked(parent)]);
+
+		if (child->unsync)
+			mmu_sync_page(vcpu, child);
+		else
+			mmu_sync_children(vcpu, child);
+	}
+}
+
+struct mmu_page *mmu_top_page(struct mmu_vcpu *vcpu, u64 addr)
+{
+	if (vcpu->root)
+		return vcpu->root;
+	if (!vcpu->root_pa)
+		return NULL;
+	return vcpu->pae_pages[(addr >> 30) & (MMU_PAE_ROOTS - 1)];
+}
+
+/* INVLPG: the one SPTE for @gva in an unsync page is dropped; it refaults from the guest. */
+void invlpg_locked(struct mmu_vcpu *vcpu, u64 gva)
+{
+	struct mmu_page *sp = mmu_top_page(vcpu, gva);
+
+	if (vcpu->vm->mode == MMU_MODE_TDP)
+		return;
+	while (sp) {
+		u64 *sptep = &sp->spt[shadow_index(gva, sp->role.level)];
+
+		if (!spte_present(*sptep))
+			break;
+		if (spte_is_leaf(*sptep)) {
+			if (sp->unsync)
+				mmu_drop_spte(vcpu->vm, sptep);
+			break;
+		}
+		sp = spte_child(*sptep);
+	}
+	vcpu->vm->stats.flush_requests++;
+	mmu_plat_flush_tlbs(BIT(vcpu->cpu));
+}
