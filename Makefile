@@ -37,7 +37,7 @@ test-unit: $(UNIT_TESTS)
 	@$(PYTHON) tools/suite.py unit --result $(BUILD)/results/unit.result $(UNIT_TESTS)
 
 bench: $(BENCH_PROGS) $(BENCH_DEPS)
-	@$(PYTHON) tools/suite.py bench --out $(BUILD)/bench.txt $(BENCH_PROGS)
+	@$(PYTHON) tools/suite.py bench --out $(BUILD)/bench.txt $(BENCH_ARGS) $(BENCH_PROGS)
 
 clean:
 	rm -rf $(BUILD)

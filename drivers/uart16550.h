@@ -15,10 +15,12 @@
 #define UART_DLL	    0 /* divisor latch, low byte (DLAB=1) */
 #define UART_IER	    1 /* interrupt enable (DLAB=0) */
 #define UART_DLM	    1 /* divisor latch, high byte (DLAB=1) */
+#define UART_IIR	    2 /* interrupt identification (read) */
 #define UART_FCR	    2 /* FIFO control (write) */
 #define UART_LCR	    3 /* line control */
 #define UART_MCR	    4 /* modem control */
 #define UART_LSR	    5 /* line status */
+#define UART_MSR	    6 /* modem status */
 #define UART_SCR	    7 /* scratch */
 
 #define UART_LCR_8N1	    0x03 /* 8 data bits, no parity, 1 stop bit */
@@ -36,6 +38,14 @@
 #define UART_MCR_LOOP	    0x10
 
 #define UART_FIFO_DEPTH	    16 /* transmit FIFO bytes of a 16550A */
+
+#define UART_IIR_NO_INT	    0x01 /* no interrupt pending */
+#define UART_IIR_FIFOS_ON   0xc0 /* FIFOs enabled (FCR bit 0 set) */
+
+#define UART_MSR_CTS	    0x10 /* clear to send; follows RTS in loopback */
+#define UART_MSR_DSR	    0x20 /* data set ready; follows DTR in loopback */
+#define UART_MSR_RI	    0x40 /* ring indicator; follows OUT1 in loopback */
+#define UART_MSR_DCD	    0x80 /* data carrier detect; follows OUT2 in loopback */
 
 #define UART_LSR_DR	    0x01 /* data ready */
 #define UART_LSR_THRE	    0x20 /* transmit holding register empty */

@@ -11,6 +11,7 @@
 #include <keel/printk.h>
 #include <keel/smp.h>
 #include <keel/version.h>
+#include <vmm/vmm.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -65,6 +66,20 @@ static void print_memory(void)
 		(unsigned long)(st.reserved_pages * PAGE_SIZE >> 10));
 }
 
+/* The ktests the command line selects, then every module as a VM: one KTAP document. */
+static void run_tests_and_guests(void)
+{
+	const char *selection = cmdline_opts.ktest_given ? cmdline_opts.ktest : NULL;
+	struct ktap_report report;
+
+	ktap_begin(&report,
+		   (selection ? ktest_count(selection) : 0) + vmm_count_modules(&boot_info));
+	if (selection)
+		ktest_run(&report, selection);
+	vmm_run_modules(&report, &boot_info);
+	ktap_end(&report);
+}
+
 void kernel_main(const struct boot_info *bi)
 {
 	int errors;
@@ -102,10 +117,9 @@ void kernel_main(const struct boot_info *bi)
 			   errors, errors == 1 ? "" : "s");
 		power_off();
 	}
-	if (cmdline_opts.ktest_given) {
-		ktest_run(cmdline_opts.ktest);
-		power_off();
-	}
-	pr_info("keel: nothing to run yet (no ktest= on the command line)\n");
+	if (cmdline_opts.ktest_given || boot_info.module_count)
+		run_tests_and_guests();
+	else
+		pr_info("keel: nothing to run (no ktest= and no guest modules)\n");
 	power_off();
 }

@@ -64,65 +64,91 @@ static const struct ktest *find_test(const char *name)
 	return NULL;
 }
 
-enum ktest_outcome { KTEST_PASSED, KTEST_FAILED, KTEST_SKIPPED };
+void ktap_begin(struct ktap_report *r, unsigned int plan)
+{
+	*r = (struct ktap_report){ 0 };
+	printk_raw("KTAP version 1\n");
+	printk_raw("1..%u\n", plan);
+}
 
-struct ktest_tally {
-	unsigned int passed, failed, skipped;
-};
+void ktap_ok(struct ktap_report *r, const char *name)
+{
+	r->passed++;
+	printk_raw("ok %u %s\n", ++r->number, name);
+}
 
-static void run_one(unsigned int n, const struct ktest *k, struct ktest_tally *tally)
+void ktap_skip(struct ktap_report *r, const char *name, const char *reason)
+{
+	r->skipped++;
+	printk_raw("ok %u %s # SKIP %s\n", ++r->number, name, reason);
+}
+
+void ktap_not_ok(struct ktap_report *r, const char *name, const char *fmt, ...)
+{
+	char why[DIAG_MAX];
+	va_list ap;
+
+	r->failed++;
+	if (!fmt) {
+		printk_raw("not ok %u %s\n", ++r->number, name);
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	printk_raw("not ok %u %s # %s\n", ++r->number, name, why);
+}
+
+void ktap_end(struct ktap_report *r)
+{
+	printk_raw("# ktest: %u passed, %u failed, %u skipped\n", r->passed, r->failed, r->skipped);
+}
+
+static void run_one(struct ktap_report *r, const struct ktest *k)
 {
 	struct ktest_ctx t = { .name = k->name };
 
 	k->fn(&t);
-	if (t.failures) {
-		printk_raw("not ok %u %s\n", n, k->name);
-		tally->failed++;
-	} else if (t.skip_reason) {
-		printk_raw("ok %u %s # SKIP %s\n", n, k->name, t.skip_reason);
-		tally->skipped++;
-	} else {
-		printk_raw("ok %u %s\n", n, k->name);
-		tally->passed++;
-	}
+	if (t.failures)
+		ktap_not_ok(r, k->name, NULL);
+	else if (t.skip_reason)
+		ktap_skip(r, k->name, t.skip_reason);
+	else
+		ktap_ok(r, k->name);
 }
 
-int ktest_run(const char *selection)
+unsigned int ktest_count(const char *selection)
 {
-	bool all = !strcmp(selection, "all");
-	unsigned int total = 0, n = 0;
-	struct ktest_tally tally = { 0 };
 	char name[CMDLINE_NAME_MAX];
-	const char *cur = selection;
+	unsigned int total = 0;
 
-	if (all) {
+	if (!strcmp(selection, "all")) {
 		for_each_ktest (k)
 			total += !k->explicit_only;
-	} else {
-		while (cmdline_list_next(&cur, name))
-			total++;
+		return total;
 	}
-	printk_raw("KTAP version 1\n");
-	printk_raw("1..%u\n", total);
-	if (all) {
+	while (cmdline_list_next(&selection, name))
+		total++;
+	return total;
+}
+
+void ktest_run(struct ktap_report *r, const char *selection)
+{
+	char name[CMDLINE_NAME_MAX];
+
+	if (!strcmp(selection, "all")) {
 		for_each_ktest (k) {
 			if (!k->explicit_only)
-				run_one(++n, k, &tally);
+				run_one(r, k);
 		}
-	} else {
-		cur = selection;
-		while (cmdline_list_next(&cur, name)) {
-			const struct ktest *k = find_test(name);
-
-			if (k) {
-				run_one(++n, k, &tally);
-				continue;
-			}
-			tally.failed++;
-			printk_raw("not ok %u %s # unknown test\n", ++n, name);
-		}
+		return;
 	}
-	printk_raw("# ktest: %u passed, %u failed, %u skipped\n", tally.passed, tally.failed,
-		   tally.skipped);
-	return (int)tally.failed;
+	while (cmdline_list_next(&selection, name)) {
+		const struct ktest *k = find_test(name);
+
+		if (k)
+			run_one(r, k);
+		else
+			ktap_not_ok(r, name, "unknown test");
+	}
 }

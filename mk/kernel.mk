@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # keel.elf: every .c and .S of the kernel's directories, linked with arch/x86/kernel.ld and newlib.
 
-KERNEL_DIRS     := arch/x86 kernel mm drivers tests/ktest
+KERNEL_DIRS     := arch/x86 kernel mm drivers vmm tests/ktest
 KERNEL_SRCS     := $(sort $(shell find $(KERNEL_DIRS) \( -name '*.c' -o -name '*.S' \) -print \
 			2>/dev/null))
 KERNEL_OBJS     := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KERNEL_SRCS)))

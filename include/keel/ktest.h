@@ -56,7 +56,24 @@ __printf(2, 3) void ktest_diag(struct ktest_ctx *t, const char *fmt, ...);
 #define KTEST_EXPECT_EQ(t, a, b) \
 	ktest_check_eq((t), (u64)(a), (u64)(b), #a, #b, __FILE__, __LINE__)
 
-/* Runs the tests the command line selected, prints KTAP, returns the number that failed. */
-int ktest_run(const char *selection);
+/*
+ * One boot prints one KTAP document: the selected ktests, then one result per guest VM, under a
+ * single plan, ending with "# ktest: P passed, F failed, S skipped" (the harness checks it).
+ */
+struct ktap_report {
+	unsigned int number; /* of the last result printed */
+	unsigned int passed, failed, skipped;
+};
+
+void ktap_begin(struct ktap_report *r, unsigned int plan);
+void ktap_ok(struct ktap_report *r, const char *name);
+void ktap_skip(struct ktap_report *r, const char *name, const char *reason);
+/* fmt (may be NULL) gives the reason after the "#". */
+__printf(3, 4) void ktap_not_ok(struct ktap_report *r, const char *name, const char *fmt, ...);
+void ktap_end(struct ktap_report *r);
+
+/* How many results ktest_run() will report for the selection ("all" or a comma list). */
+unsigned int ktest_count(const char *selection);
+void ktest_run(struct ktap_report *r, const char *selection);
 
 #endif

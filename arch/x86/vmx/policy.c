@@ -34,8 +34,12 @@ void vmx_keel_wanted(struct vmx_wanted *want, enum vmx_mmu_mode mode)
 
 	want->ctl[VMX_CTL_EXIT].required =
 		VMX_EXIT_CTL_HOST_ADDR64 | VMX_EXIT_CTL_SAVE_EFER | VMX_EXIT_CTL_LOAD_EFER;
-	want->ctl[VMX_CTL_EXIT].optional = VMX_EXIT_CTL_ACK_INTR | VMX_EXIT_CTL_SAVE_PAT |
-					   VMX_EXIT_CTL_LOAD_PAT | VMX_EXIT_CTL_SAVE_PREEMPT_TIMER;
+	/*
+	 * No "acknowledge interrupt on exit": the run loop lets the host's IDT take an interrupt
+	 * that caused an exit by opening the interrupt window once, which needs it still pending.
+	 */
+	want->ctl[VMX_CTL_EXIT].optional =
+		VMX_EXIT_CTL_SAVE_PAT | VMX_EXIT_CTL_LOAD_PAT | VMX_EXIT_CTL_SAVE_PREEMPT_TIMER;
 
 	want->ctl[VMX_CTL_ENTRY].required = VMX_ENTRY_CTL_LOAD_EFER;
 	want->ctl[VMX_CTL_ENTRY].optional = VMX_ENTRY_CTL_LOAD_PAT;

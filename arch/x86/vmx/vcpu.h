@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* One vCPU's VMX state: its VMCS, controls, the guest-visible control registers, pending events. */
+#ifndef VMX_VCPU_H
+#define VMX_VCPU_H
+
+#include <arch/vmx.h>
+#include <vmm/vmm.h>
+
+/*
+ * Interruption information, one format for event injection, exit interruption information and
+ * IDT-vectoring information (SDM Vol. 3C, 25.8.3 "VM-Entry Controls for Event Injection",
+ * 25.9.2 "Information for VM Exits Due to Vectored Events").
+ */
+#define INTR_INFO_VECTOR(v)    ((v)&0xff)
+#define INTR_INFO_TYPE(v)      (((v) >> 8) & 0x7)
+#define INTR_INFO_ERROR_CODE   BIT(11)
+#define INTR_INFO_VALID	       BIT(31)
+#define INTR_TYPE_EXT_INTR     0
+#define INTR_TYPE_NMI	       2
+#define INTR_TYPE_HW_EXCEPTION 3
+#define INTR_TYPE_SW_INTERRUPT 4
+#define INTR_TYPE_PRIV_SW_EXC  5
+#define INTR_TYPE_SW_EXCEPTION 6
+
+struct vmx_vcpu {
+	struct vcpu *vcpu;
+	paddr_t vmcs;
+	bool launched;
+	bool ept;	   /* EPT mode; otherwise shadow paging */
+	bool unrestricted; /* unrestricted guest is on */
+	u16 vpid;	   /* 0 without VPID */
+	struct vmx_controls ctls;
+	/* the guest's own view; the VMCS holds what the CPU really runs with */
+	u64 cr0, cr3, cr4, efer;
+	u64 cr2; /* not in the VMCS: loaded into CR2 around each entry */
+	/* event to deliver at the next entry (VMCS_ENTRY_INTR_INFO format), 0 for none */
+	u32 inject_info;
+	u32 inject_error_code;
+	u32 inject_insn_len;
+	bool flush_tlb;	  /* INVVPID (or INVEPT) before the next entry */
+	u64 slice_ticks;  /* preemption-timer slice in TSC ticks, 0 without a timer */
+	bool timer_saved; /* the CPU saves the timer on exit: reload only after expiry */
+	bool timer_reload;
+	/*
+	 * Guest fields read once per exit: VMX_CACHED_* bits say which are valid, cleared at each
+	 * exit. Code that writes GUEST_RIP, GUEST_CS_AR or GUEST_SS_AR other than through run.c's
+	 * set_rip() must clear the field's bit.
+	 */
+	u32 cached;
+	u64 rip;
+	u32 cs_ar, ss_ar;
+};
+
+#define VMX_CACHED_RIP	 BIT(0)
+#define VMX_CACHED_CS_AR BIT(1)
+#define VMX_CACHED_SS_AR BIT(2)
+
+/*
+ * VMREAD and VMWRITE for the exit path: fields every VMCS has, on the VMCS this CPU just ran,
+ * so they cannot fail and no status is checked. Everything else uses vmcs_read()/vmcs_write(),
+ * which check and report (insn.h has the checked instructions).
+ */
+static inline u64 vmcs_read_raw(u32 field)
+{
+	u64 v;
+
+	__asm__ volatile("vmread %1, %0" : "=r"(v) : "r"((u64)field) : "cc");
+	return v;
+}
+
+static inline void vmcs_write_raw(u32 field, u64 val)
+{
+	__asm__ volatile("vmwrite %1, %0" : : "r"((u64)field), "r"(val) : "cc", "memory");
+}
+
+/* entry.S: loads the guest GPRs, VMLAUNCH/VMRESUME, saves them on exit. */
+enum vmx_enter_result {
+	VMX_ENTER_EXITED = 0,
+	VMX_ENTER_FAIL_INVALID = 1,
+	VMX_ENTER_FAIL_VALID = 2,
+};
+enum vmx_enter_result vmx_enter(u64 *gprs, bool launched);
+void vmx_exit_stub(void);
+
+/* vmcs_setup.c */
+int vmx_vmcs_setup(struct vmx_vcpu *vx, u64 entry_rip, char *err, size_t errlen);
+u64 vmx_eptp(paddr_t root);
+u64 vmx_guest_cr0(const struct vmx_vcpu *vx, u64 cr0);
+u64 vmx_guest_cr4(const struct vmx_vcpu *vx, u64 cr4);
+u64 vmx_guest_efer(const struct vmx_vcpu *vx, u64 cr0, u64 efer);
+
+/* exit_decode.c: the rest of the record, once arch_reason, insn_len and arch_qualification = 0 are
+ * in */
+void vmx_decode_exit(struct vmx_vcpu *vx, struct vm_exit *exit);
+
+#endif

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* VMCALL exits: the guest_abi.h hypercalls, run by hypercall.c against this vCPU's VM. */
+#include <vmm/exit/exit.h>
+#include <vmm/dev/devices.h>
+
+#include <keel/guest_abi.h>
+#include <string.h>
+
+static int hc_read_guest(void *ctx, u64 gpa, void *buf, u64 len)
+{
+	return vm_read_guest(ctx, gpa, buf, len);
+}
+
+/* PRINT joins COM1's line buffer, so a line never splits between the two ways of writing it. */
+static void hc_print(void *ctx, const char *s, size_t n)
+{
+	struct vm *vm = ctx;
+
+	vuart16550_output(&vm->dev->com1, s, n);
+}
+
+static void hc_exit(void *ctx, u64 status)
+{
+	vm_exit_with_status(ctx, status);
+}
+
+/* The counts include the VMCALL asking: it was counted before its handler ran. */
+static u64 hc_exit_count(void *ctx, unsigned int which)
+{
+	const struct vm_stats *st = &((struct vm *)ctx)->stats;
+
+	switch (which) {
+	case KEEL_EXIT_COUNT_PAGE_FAULT:
+		return st->pf_intercepts + st->exits[VM_EXIT_EPT_VIOLATION];
+	case KEEL_EXIT_COUNT_CR_ACCESS:
+		return st->exits[VM_EXIT_CR_ACCESS];
+	case KEEL_EXIT_COUNT_INVLPG:
+		return st->exits[VM_EXIT_INVLPG];
+	}
+	return st->total;
+}
+
+static void hc_reset_counts(void *ctx)
+{
+	struct vm *vm = ctx;
+
+	memset(&vm->stats, 0, sizeof(vm->stats));
+}
+
+/*
+ * Arguments in (E/R)BX, CX, DX, SI, the number in (E/R)AX: 32-bit registers outside 64-bit
+ * mode. The result goes to RAX, sign-extended in 64-bit mode, else as a 32-bit value. A VMCALL
+ * from CPL > 0 raises #UD, as an instruction the guest's user code may not execute: the ABI is
+ * for the guest kernel only.
+ */
+enum exit_action handle_vmcall(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	const struct hc_env env = {
+		.ctx = vcpu->vm,
+		.read_guest = hc_read_guest,
+		.print = hc_print,
+		.exit = hc_exit,
+		.exit_count = hc_exit_count,
+		.reset_counts = hc_reset_counts,
+	};
+	u64 mask, args[4];
+	s64 ret;
+
+	if (vcpu->ops->cpl(vcpu) != 0)
+		return inject_ud(vcpu);
+	mask = vcpu->ops->mode64(vcpu) ? ~0ull : 0xffffffffull;
+	/* BX, CX, DX, SI and AX are plain GPRs: no vcpu_ops call to read them */
+	args[0] = vcpu->gprs[VCPU_RBX] & mask;
+	args[1] = vcpu->gprs[VCPU_RCX] & mask;
+	args[2] = vcpu->gprs[VCPU_RDX] & mask;
+	args[3] = vcpu->gprs[VCPU_RSI] & mask;
+	ret = keel_hypercall(&env, vcpu->gprs[VCPU_RAX] & mask, args);
+	vcpu->gprs[VCPU_RAX] = (u64)ret & mask;
+	return exit_done(vcpu, exit);
+}

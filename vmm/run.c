@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The vCPU run loop: enter, count, dispatch, until the VM stops; entry failures and the budget. */
+#include <vmm/exit/exit.h>
+#include <vmm/vmm.h>
+
+#include <keel/epoch.h>
+#include <keel/printk.h>
+
+static void report_entry_failure(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	struct vm *vm = vcpu->vm;
+	const char *what = exit->entry_failure.what;
+
+	if (exit->entry_failure.vmfail) {
+		printk_raw("# vmm: %s: VM entry failed: error %u, %s\n", vm->opt.name,
+			   exit->entry_failure.insn_error, what);
+		vm_stop(vm, VM_STOP_ENTRY_FAILURE, "VM entry failed: error %u, %s",
+			exit->entry_failure.insn_error, what);
+	} else {
+		printk_raw("# vmm: %s: VM-entry failure: reason %u (%s), qualification 0x%lx\n",
+			   vm->opt.name, exit->entry_failure.reason, what,
+			   (unsigned long)exit->entry_failure.qualification);
+		vm_stop(vm, VM_STOP_ENTRY_FAILURE, "VM-entry failure: reason %u (%s), qual 0x%lx",
+			exit->entry_failure.reason, what,
+			(unsigned long)exit->entry_failure.qualification);
+	}
+	vcpu->ops->dump(vcpu);
+}
+
+/* Counts an exit the loop ends on itself, as vm_exit_dispatch() counts the others. */
+static void count_exit(struct vm *vm, enum vm_exit_kind kind)
+{
+	vm->stats.total++;
+	vm->stats.exits[kind]++;
+}
+
+/*
+ * Exits whose handlers touch neither the guest MMU nor anything epoch-protected (hypercalls,
+ * CPUID, port I/O: guest registers, guest RAM, the VM's devices). The loop treats their
+ * handling as part of guest execution: the CPU stays in the epoch's extended quiescent state
+ * (docs/epoch.md), and the MMU root needs no revalidation afterwards, since with one vCPU per VM
+ * only that vCPU's own exits change its MMU. Every other exit takes the full path.
+ */
+static bool exit_is_light(enum vm_exit_kind kind)
+{
+	return kind == VM_EXIT_VMCALL || kind == VM_EXIT_CPUID || kind == VM_EXIT_IO;
+}
+
+/* vm_exit_dispatch() for the light exits: counted the same, their handlers called directly. */
+static enum exit_action dispatch_light(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	struct vm_stats *st = &vcpu->vm->stats;
+
+	st->total++;
+	st->exits[exit->kind]++;
+	switch (exit->kind) {
+	case VM_EXIT_VMCALL:
+		return handle_vmcall(vcpu, exit);
+	case VM_EXIT_CPUID:
+		return handle_cpuid(vcpu, exit);
+	default:
+		return handle_io(vcpu, exit);
+	}
+}
+
+void vcpu_run(struct vcpu *vcpu)
+{
+	struct vm *vm = vcpu->vm;
+	u64 slices = vcpu_budget_slices(vcpu);
+	struct vm_exit exit;
+	bool in_guest = false; /* between epoch_guest_enter() and epoch_guest_exit() */
+
+	if (!arch_vcpu_has_budget_timer(vcpu))
+		printk_raw("# vmm: %s: no VMX-preemption timer: budget= is not enforced\n",
+			   vm->opt.name);
+	while (!vm_stopped(vm)) {
+		if (!in_guest) {
+			vmm_mmu_quiescent();
+			if (vcpu_load_mmu_root(vcpu)) {
+				vm_stop(vm, VM_STOP_ERROR, "out of memory for the guest MMU root");
+				break;
+			}
+			epoch_guest_enter();
+			in_guest = true;
+		}
+		arch_vcpu_run(vcpu, &exit);
+		if (exit_is_light(exit.kind)) {
+			if (dispatch_light(vcpu, &exit) == EXIT_STOP)
+				break;
+			continue;
+		}
+		epoch_guest_exit();
+		in_guest = false;
+		if (exit.kind == VM_EXIT_ENTRY_FAILURE) {
+			count_exit(vm, exit.kind);
+			report_entry_failure(vcpu, &exit);
+			break;
+		}
+		if (exit.kind == VM_EXIT_PREEMPTION_TIMER && ++vm->stats.preempt_slices > slices) {
+			count_exit(vm, exit.kind);
+			vm_stop(vm, VM_STOP_BUDGET,
+				"ran past its budget of %lu million instructions",
+				(unsigned long)vm->opt.budget_minsn);
+			break;
+		}
+		if (vm_exit_dispatch(vcpu, &exit) == EXIT_STOP)
+			break;
+	}
+	if (in_guest)
+		epoch_guest_exit();
+	/* A stop that is not the guest's own wish shows where it was. */
+	if (vm->stop_reason != VM_STOP_EXIT && vm->stop_reason != VM_STOP_ENTRY_FAILURE) {
+		printk_raw("# vmm: %s stopped: %s\n", vm->opt.name, vm->stop_detail);
+		vcpu->ops->dump(vcpu);
+	}
+}
