@@ -5,16 +5,11 @@
 
 #include <arch/msr.h>
 
-/* The run loop loads the MMU's new root (vcpu_load_mmu_root()) before the next entry. */
-static void paging_changed(struct vcpu *vcpu, u64 cr0, u64 cr4, u64 efer)
-{
-	vcpu->paging.cr0 = cr0;
-	vcpu->paging.cr4 = cr4;
-	vcpu->paging.efer = efer;
-	mmu_paging_changed(&vcpu->mmu);
-}
-
-/* Each write returns false when the guest must get #GP(0) instead. */
+/*
+ * Each write returns false when the guest must get #GP(0) instead. vcpu_creg_write() stores the
+ * value, updates vcpu->paging and tells a shadow MMU (a CR3 load is a guest TLB flush; a paging
+ * mode change rebuilds the roots); the run loop loads the new root before the next entry.
+ */
 
 static bool guest_write_cr0(struct vcpu *vcpu, u64 val)
 {
@@ -26,13 +21,7 @@ static bool guest_write_cr0(struct vcpu *vcpu, u64 val)
 		return false;
 	if (efer != s.efer && vcpu_creg_write(vcpu, VCPU_EFER, efer))
 		return false;
-	if (vcpu_creg_write(vcpu, VCPU_CR0, cr0))
-		return false;
-	if ((cr0 ^ s.cr0) & CR0_PAGING_BITS)
-		paging_changed(vcpu, cr0, s.cr4, efer);
-	else
-		vcpu->paging.cr0 = cr0;
-	return true;
+	return !vcpu_creg_write(vcpu, VCPU_CR0, cr0);
 }
 
 static bool guest_write_cr4(struct vcpu *vcpu, u64 val)
@@ -41,25 +30,15 @@ static bool guest_write_cr4(struct vcpu *vcpu, u64 val)
 	u64 cr4;
 
 	vcpu_cr_state(vcpu, &s);
-	if (!cr4_write_valid(&s, val, &cr4) || vcpu_creg_write(vcpu, VCPU_CR4, cr4))
-		return false;
-	if ((cr4 ^ s.cr4) & CR4_PAGING_BITS)
-		paging_changed(vcpu, s.cr0, cr4, s.efer);
-	else
-		vcpu->paging.cr4 = cr4;
-	return true;
+	return cr4_write_valid(&s, val, &cr4) && !vcpu_creg_write(vcpu, VCPU_CR4, cr4);
 }
 
-/* A CR3 load is a guest TLB flush: the MMU syncs unsync pages and picks (or builds) the root. */
 static bool guest_write_cr3(struct vcpu *vcpu, u64 val)
 {
 	struct cr_state s;
 
 	vcpu_cr_state(vcpu, &s);
-	if (!cr3_write_valid(&s, val) || vcpu_creg_write(vcpu, VCPU_CR3, val))
-		return false;
-	mmu_cr3_load(&vcpu->mmu, val);
-	return true;
+	return cr3_write_valid(&s, val) && !vcpu_creg_write(vcpu, VCPU_CR3, val);
 }
 
 static bool mov_to_cr(struct vcpu *vcpu, const struct vm_exit *exit)

@@ -99,12 +99,6 @@ bool cr8_write_valid(u64 val);
 /* LMSW: loads CR0[3:0] from the operand, but can set PE and never clear it. */
 u64 cr0_lmsw(u64 cr0, u16 src);
 
-/* CR0/CR4 bits whose change alters how the guest's linear addresses translate. */
-#define CR0_PAGING_BITS (X86_CR0_PG | X86_CR0_WP | X86_CR0_PE)
-#define CR4_PAGING_BITS                                                                          \
-	(X86_CR4_PSE | X86_CR4_PAE | X86_CR4_PGE | X86_CR4_LA57 | X86_CR4_PCIDE | X86_CR4_SMEP | \
-	 X86_CR4_SMAP | X86_CR4_PKE)
-
 /* XSETBV (SDM Vol. 2D, XSETBV, "Protected Mode Exceptions"): true when it must raise #GP(0). */
 bool xsetbv_faults(unsigned int cpl, u32 xcr, u64 val, u64 allowed);
 
