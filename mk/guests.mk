@@ -51,6 +51,7 @@ GUEST_TABLE := \
 	faults64:64:$(GUEST_SRC)/faults/faults.c \
 	churn:64:$(GUEST_SRC)/churn/churn.c \
 	exits:64:$(GUEST_SRC)/exits/exits.c \
+	faultin:64:$(GUEST_SRC)/faultin/faultin.c \
 	hostile:64:$(GUEST_SRC)/hostile/hostile.c
 
 guest_field = $(word $(2),$(subst :, ,$(1)))

@@ -1,12 +1,38 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The kernel's side of vmm/mmu/platform.h: pages, objects, TLB flushes, locks, deferred frees. */
 #include <vmm/mmu/platform.h>
+#include <vmm/mmu_glue.h>
 #include <vmm/vmm.h>
 
 #include <keel/epoch.h>
 #include <keel/mm.h>
 #include <keel/smp.h>
 #include <keel/spinlock.h>
+#include <arch/cpu.h>
+
+#include <string.h>
+
+static struct mmu_glue_stats glue_stats[KEEL_MAX_CPUS];
+
+/* Counters are per CPU and written only by their CPU, with interrupts off. */
+static struct mmu_glue_stats *my_stats(void)
+{
+	return &glue_stats[smp_cpu_id()];
+}
+
+void mmu_glue_get_stats(unsigned int cpu, struct mmu_glue_stats *st)
+{
+	const struct mmu_glue_stats *s = &glue_stats[cpu];
+
+	st->tables_allocated = READ_ONCE(s->tables_allocated);
+	st->tables_freed = READ_ONCE(s->tables_freed);
+	st->deferred_queued = READ_ONCE(s->deferred_queued);
+	st->deferred_run = READ_ONCE(s->deferred_run);
+	st->flush_requests = READ_ONCE(s->flush_requests);
+	st->flush_rounds = READ_ONCE(s->flush_rounds);
+	st->flush_targets = READ_ONCE(s->flush_targets);
+	st->flushes_served = READ_ONCE(s->flushes_served);
+}
 
 /*
  * Owners of table pages, found from any pointer into the page: a chained hash on the physical
@@ -31,6 +57,7 @@ static struct table_owner **owner_bucket(paddr_t pa)
 	return &owner_hash[(pfn * 0x9e3779b97f4a7c15ull) >> (64 - OWNER_HASH_BITS)];
 }
 
+/* Table pages come from this CPU's page cache (mm/pmm.c): no global lock on the way. */
 bool mmu_plat_table_alloc(struct mmu_table_page *tp, void *owner)
 {
 	struct table_owner *o = kmalloc(sizeof(*o));
@@ -52,6 +79,7 @@ bool mmu_plat_table_alloc(struct mmu_table_page *tp, void *owner)
 	o->next = *b;
 	*b = o;
 	spin_unlock(&owner_lock);
+	my_stats()->tables_allocated++;
 	return true;
 }
 
@@ -68,8 +96,14 @@ void mmu_plat_table_free(struct mmu_table_page *tp)
 		}
 	}
 	spin_unlock(&owner_lock);
+	if (!o)
+		panic("mmu: free of table page 0x%lx, which has no owner (freed twice?)",
+		      (unsigned long)tp->pa);
 	kfree(o);
+	/* A walker that could still reach the page would read poison, not a plausible table. */
+	memset(phys_to_virt(tp->pa), MMU_GLUE_POISON & 0xff, PAGE_SIZE);
 	pmm_free_pages(tp->pa, 0);
+	my_stats()->tables_freed++;
 	tp->pa = 0;
 	tp->va = NULL;
 }
@@ -105,54 +139,45 @@ void mmu_plat_free(void *obj)
 	kfree(obj);
 }
 
-/*
- * Deferred frees wait on a per-CPU list until this CPU's next quiescent point in the run loop
- * (vmm_mmu_quiescent(), before each VM entry, where no MMU walk is in progress here). There one
- * grace period covers the whole batch: epoch_synchronize() returns once every other CPU has
- * passed a quiescent state, and CPUs idle or in a guest count as quiescent already.
- */
-static struct mmu_deferred *deferred[KEEL_MAX_CPUS];
-
-void mmu_plat_defer_free(struct mmu_deferred *head, void (*fn)(struct mmu_deferred *head))
+static void run_deferred(struct epoch_head *eh)
 {
-	unsigned int cpu = smp_cpu_id();
+	struct mmu_deferred *d = container_of(eh, struct mmu_deferred, eh);
 
-	head->fn = fn;
-	head->next = deferred[cpu];
-	deferred[cpu] = head;
+	my_stats()->deferred_run++;
+	d->fn(d);
 }
 
-void vmm_mmu_quiescent(void)
+/*
+ * Straight to the epoch scheme: the callback runs on this CPU at one of its quiescent points
+ * (VM entry is one) once every CPU has passed a quiescent state since this call.
+ */
+void mmu_plat_defer_free(struct mmu_deferred *head, void (*fn)(struct mmu_deferred *head))
 {
-	unsigned int cpu = smp_cpu_id();
-	struct mmu_deferred *d = deferred[cpu];
-
-	if (!d)
-		return;
-	deferred[cpu] = NULL;
-	epoch_synchronize();
-	while (d) {
-		struct mmu_deferred *next = d->next;
-
-		d->fn(d);
-		d = next;
-	}
+	head->fn = fn;
+	my_stats()->deferred_queued++;
+	defer_free(&head->eh, run_deferred);
 }
 
 static void flush_here(void *arg)
 {
 	arch_vmm_flush_guest_tlbs();
+	my_stats()->flushes_served++;
 }
 
-/* One INVEPT/INVVPID round: here directly, elsewhere through one cross-CPU call. */
+/*
+ * One INVEPT/INVVPID round for the whole batch: a single cross-CPU call to every online CPU in
+ * @cpus, this one included (smp_call() runs it here directly), waiting until all have flushed.
+ */
 void mmu_plat_flush_tlbs(mmu_cpumask_t cpus)
 {
-	struct cpumask others = { .bits = cpus & ~BIT(smp_cpu_id()) };
+	struct cpumask targets = { .bits = cpus & smp_online_mask()->bits };
 
-	if (cpus & BIT(smp_cpu_id()))
-		arch_vmm_flush_guest_tlbs();
-	if (others.bits)
-		smp_call(&others, flush_here, NULL, true);
+	my_stats()->flush_requests++;
+	if (!targets.bits)
+		return;
+	my_stats()->flush_rounds++;
+	my_stats()->flush_targets += cpumask_weight(&targets);
+	smp_call(&targets, flush_here, NULL, true);
 }
 
 unsigned int mmu_plat_cpu_id(void)
@@ -165,11 +190,17 @@ unsigned int mmu_plat_cpu_count(void)
 	return smp_num_cpus();
 }
 
+/*
+ * The holder may be flushing TLBs (a zap commit): it waits for every target CPU to take its
+ * call, so a waiter serves calls while it spins, as every Keel wait loop with interrupts off does.
+ */
 void mmu_plat_lock(struct mmu_lock *lock)
 {
 	while (__atomic_exchange_n(&lock->held, 1, __ATOMIC_ACQUIRE))
-		while (READ_ONCE(lock->held))
-			__builtin_ia32_pause();
+		while (READ_ONCE(lock->held)) {
+			smp_call_poll();
+			cpu_relax();
+		}
 }
 
 void mmu_plat_unlock(struct mmu_lock *lock)

@@ -75,7 +75,6 @@ void vcpu_run(struct vcpu *vcpu)
 			   vm->opt.name);
 	while (!vm_stopped(vm)) {
 		if (!in_guest) {
-			vmm_mmu_quiescent();
 			if (vcpu_load_mmu_root(vcpu)) {
 				vm_stop(vm, VM_STOP_ERROR, "out of memory for the guest MMU root");
 				break;

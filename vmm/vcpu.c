@@ -11,6 +11,8 @@
 
 /* Guest time between two preemption-timer exits: the unit the budget is counted in. */
 #define VCPU_SLICE_TICKS 100000000ull
+/* Retries of one write (same RIP, same address) after unprotecting its frame, before giving up. */
+#define VCPU_UNPROTECT_RETRIES 8
 
 /* PAE paging: the four PDPTEs come from the 32-byte-aligned table CR3 points to (SDM 4.4.1). */
 #define CR3_PAE_TABLE_MASK 0xffffffe0ull
@@ -30,6 +32,14 @@ static void load_pdptes(struct vcpu *vcpu)
 		memset(g->pdptes, 0, sizeof(g->pdptes));
 }
 
+/* 1 GiB pages as the guest's CPUID reports them: the walker honours PS in a PDPTE only then. */
+static bool guest_has_gbpages(void)
+{
+	const struct cpuid_guest none = { 0 };
+
+	return cpuid_guest_leaf(&host_cpuid, &none, 0x80000001, 0).edx & CPUID_80000001_EDX_PAGE1GB;
+}
+
 int vcpu_create(struct vm *vm, unsigned int id, u64 entry_rip, u64 cmdline_gpa)
 {
 	struct vcpu *vcpu = &vm->vcpus[id];
@@ -42,6 +52,7 @@ int vcpu_create(struct vm *vm, unsigned int id, u64 entry_rip, u64 cmdline_gpa)
 	vcpu->id = id;
 	vcpu->cpu = smp_cpu_id();
 	vcpu->paging.maxphyaddr = (u8)cpuid_maxphyaddr(&host_cpuid);
+	vcpu->paging.gbpages = guest_has_gbpages();
 	mmu_vcpu_init(&vcpu->mmu, &vm->mmu, vcpu->cpu, &vcpu->paging, &mem);
 	ret = arch_vcpu_init(vcpu, entry_rip, cmdline_gpa, VCPU_SLICE_TICKS, err, sizeof(err));
 	if (ret) {
@@ -101,11 +112,46 @@ int vcpu_load_mmu_root(struct vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * Shadow mode, a write the MMU would need emulated: the frame's shadow pages are zapped and the
+ * guest retries the instruction natively. The same write faulting that way again and again
+ * (same RIP, same address) means the retry cannot succeed: the frame is tracked again before the
+ * write runs (a live table that maps the writing code itself).
+ */
+static bool retry_unprotected(struct vcpu *vcpu, const struct mmu_fault *f)
+{
+	struct vm *vm = vcpu->vm;
+	u64 rip = vcpu_reg_read(vcpu, VCPU_RIP);
+
+	if (vm->opt.mmu != MMU_MODE_SHADOW || f->kind != GUEST_ACCESS_WRITE ||
+	    f->gpa >= vm->ram_size)
+		return false;
+	if (rip == vcpu->unprotect_rip && f->gpa == vcpu->unprotect_gpa) {
+		if (++vcpu->unprotect_repeats > VCPU_UNPROTECT_RETRIES) {
+			vm_stop(vm, VM_STOP_UNHANDLED,
+				"write to guest page table gpa 0x%lx at rip 0x%lx keeps faulting "
+				"after unprotect: it needs instruction emulation",
+				(unsigned long)f->gpa, (unsigned long)rip);
+			return true;
+		}
+	} else {
+		vcpu->unprotect_rip = rip;
+		vcpu->unprotect_gpa = f->gpa;
+		vcpu->unprotect_repeats = 0;
+	}
+	return mmu_unprotect_gfn(&vm->mmu, f->gpa >> 12);
+}
+
 static enum exit_action fault_result(struct vcpu *vcpu, struct mmu_fault *f,
 				     enum mmu_fault_result r, u64 cr2)
 {
 	struct vm *vm = vcpu->vm;
 
+	if (r == MMU_FAULT_EMULATE && retry_unprotected(vcpu, f))
+		return vm_stopped(vm) ? EXIT_STOP : EXIT_RESUME;
+	/* A fault elsewhere than the retried write: the guest moved on, it was no loop. */
+	if (vcpu->unprotect_repeats && vcpu_reg_read(vcpu, VCPU_RIP) != vcpu->unprotect_rip)
+		vcpu->unprotect_repeats = 0;
 	switch (r) {
 	case MMU_FAULT_FIXED:
 	case MMU_FAULT_RETRY:
@@ -146,6 +192,13 @@ enum exit_action vcpu_mmu_fault(struct vcpu *vcpu, const struct vm_exit *exit)
 		return fault_result(vcpu, &f, mmu_page_fault(&vcpu->mmu, &f), 0);
 	case VM_EXIT_EXCEPTION:
 		vm->stats.pf_intercepts++;
+		/* The walker judges the access as the CPU did: at the guest's CPL, with its AC. */
+		vcpu->paging.cpl = (u8)vcpu->ops->cpl(vcpu);
+		vcpu->paging.rflags = vcpu_reg_read(vcpu, VCPU_RFLAGS);
+		/* U/S clear at CPL 3: the CPU was delivering an event (IDT, TSS, kernel stack). */
+		if (vcpu->paging.cpl == 3 && !(exit->exception.error_code & PF_ERR_U))
+			f.walk_flags = GUEST_WALK_IMPLICIT;
+		f.gpa = ~0ull; /* set by the MMU once the guest walk names a frame */
 		f.addr = exit->exception.cr2;
 		f.kind = (exit->exception.error_code & PF_ERR_I)   ? GUEST_ACCESS_FETCH
 			 : (exit->exception.error_code & PF_ERR_W) ? GUEST_ACCESS_WRITE

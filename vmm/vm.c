@@ -209,6 +209,7 @@ int vm_create(struct vm *vm, const struct vm_options *opt)
 	vm->ram_size = (u64)opt->mem_mib << 20;
 	if (mmu_vm_init(&vm->mmu, opt->mmu))
 		return -ENOMEM;
+	mmu_vm_set_unsync(&vm->mmu, opt->unsync);
 	ret = add_ram(vm);
 	if (!ret)
 		ret = vm_devices_init(vm);

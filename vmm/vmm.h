@@ -253,6 +253,10 @@ struct vcpu {
 	struct mmu_vcpu mmu;
 	struct guest_paging_state paging;
 	paddr_t loaded_root; /* the root last handed to ops->set_mmu_root */
+	/* shadow mode: the last write retried after unprotecting its frame, and how often */
+	u64 unprotect_rip;
+	u64 unprotect_gpa;
+	unsigned int unprotect_repeats;
 };
 
 enum vm_entry_mode {
@@ -307,9 +311,6 @@ struct vm {
 
 /* The guest page-table walker's access to guest RAM; its ctx is the struct vm. */
 extern const struct guest_mem_ops vm_guest_mem_ops;
-
-/* mmu_glue.c: runs the MMU's deferred frees; call where no MMU walker is active on this CPU. */
-void vmm_mmu_quiescent(void);
 
 /*
  * runner.c: every boot module is a VM, run one after another on this CPU; each is one result

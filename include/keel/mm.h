@@ -29,16 +29,18 @@ void pmm_init_late(const struct boot_info *bi);
 paddr_t pmm_alloc_pages(unsigned int order);
 void pmm_free_pages(paddr_t pa, unsigned int order);
 
+/* free_pages includes the order-0 pages parked in per-CPU caches; cached_pages counts those. */
 struct pmm_stats {
 	u64 total_pages;
 	u64 free_pages;
 	u64 reserved_pages;
+	u64 cached_pages;
 };
 void pmm_get_stats(struct pmm_stats *st);
 
 void *kmalloc(size_t size); /* 16-byte aligned; NULL when out of memory */
 void *kzalloc(size_t size);
-void kfree(void *p);        /* a double or foreign free panics */
+void kfree(void *p); /* a double or foreign free panics */
 
 struct kheap_stats {
 	u64 bytes_in_use;

@@ -30,6 +30,7 @@ RUNS = [
     ("faults64-qemu64", "faults64", "qemu64", "", "exit"),
     ("churn", "churn", "max", "", "exit"),
     ("exits", "exits", "max", "", "exit"),
+    ("faultin", "faultin", "max", "", "exit"),
     ("hostile", "hostile", "max", "", "exit"),
     ("hostile-absent", "hostile", "max", "case=absent", "exit"),
     ("hostile-triple", "hostile", "max", "case=triple", "triple"),

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* ktest epoch_free_stress: readers on every CPU walk a list while a writer frees nodes under them.
- */
+/* Epoch ktests: deferred free under readers on every CPU, synchronize, idle grace-period cost. */
 #include <keel/epoch.h>
 #include <keel/ktest.h>
 #include <keel/smp.h>
+#include <arch/apic.h>
 #include <arch/cpu.h>
 
 /*
@@ -229,4 +229,53 @@ KTEST(epoch_synchronize_waits)
 		smp_call_poll();
 		cpu_relax();
 	}
+}
+
+#define GP_IDLE_ROUNDS 256
+
+static struct epoch_head gp_idle_head;
+static unsigned int gp_idle_runs;
+
+static void gp_idle_cb(struct epoch_head *h)
+{
+	if (h == &gp_idle_head)
+		gp_idle_runs++;
+}
+
+/*
+ * Grace-period latency with every other CPU idle (in the idle loop: an extended quiescent state,
+ * so no CPU holds the grace period up and none needs a poke). rdtsc around GP_IDLE_ROUNDS
+ * back-to-back epoch_synchronize() calls, divided by their count, for `make bench`. A callback
+ * deferred before the first call must not have run before a quiescent point and must run exactly
+ * once by epoch_barrier().
+ */
+KTEST(epoch_grace_period_idle)
+{
+	unsigned int self = smp_cpu_id();
+	struct epoch_cpu_stats before, after;
+	u64 gp_before, gp_done, t0, ticks;
+
+	/* One untimed call: a CPU still leaving an earlier test's call has settled afterwards. */
+	epoch_synchronize();
+	gp_idle_runs = 0;
+	epoch_get_stats(self, &before);
+	defer_free(&gp_idle_head, gp_idle_cb);
+	gp_before = epoch_grace_periods();
+	t0 = rdtsc();
+	for (unsigned int i = 0; i < GP_IDLE_ROUNDS; i++)
+		epoch_synchronize();
+	ticks = (rdtsc() - t0) / GP_IDLE_ROUNDS;
+	gp_done = epoch_grace_periods() - gp_before;
+	/* epoch_synchronize() is no quiescent point of ours: the callback waits for one. */
+	KTEST_EXPECT_EQ(t, gp_idle_runs, 0);
+	epoch_barrier();
+	epoch_get_stats(self, &after);
+	KTEST_EXPECT_EQ(t, gp_idle_runs, 1);
+	KTEST_EXPECT(t, gp_done >= GP_IDLE_ROUNDS);
+	KTEST_EXPECT_EQ(t, after.pokes, before.pokes);
+	KTEST_EXPECT_EQ(t, after.waiting, 0);
+	ktest_diag(t, "%u synchronize calls, %u other cpu(s) idle, %lu grace periods, %lu pokes",
+		   GP_IDLE_ROUNDS, smp_num_cpus() - 1, (unsigned long)gp_done,
+		   (unsigned long)(after.pokes - before.pokes));
+	ktest_diag(t, "bench smp.grace_period_idle %lu ticks", (unsigned long)ticks);
 }

@@ -163,6 +163,23 @@ static void pt_write_makes_leaf_unsync_and_parents_know(void **state)
 	assert_false(shadow(0x800000, &acc) & PTE_W);
 }
 
+/* unsync=off: a guest PTE write to a shadowed leaf table needs the emulator, as upper levels do. */
+static void unsync_off_keeps_leaf_table_protected(void **state)
+{
+	unsigned int acc;
+
+	map(0x400000, 100, DATA_FLAGS);
+	alias_table(0x400000, 1, 0x800000);
+	mmu_vm_set_unsync(&env.vm, false);
+	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+	assert_int_equal(access(0x800000, GUEST_ACCESS_WRITE, 3), MMU_FAULT_EMULATE);
+	assert_false(shadow(0x800000, &acc) & PTE_W);
+	assert_int_equal(env.vm.stats.unsync, 0);
+	mmu_vm_set_unsync(&env.vm, true);
+	assert_int_equal(access(0x800000, GUEST_ACCESS_WRITE, 3), MMU_FAULT_FIXED);
+	assert_int_equal(env.vm.stats.unsync, 1);
+}
+
 static void invlpg_drops_unsync_spte(void **state)
 {
 	unsigned int acc;
@@ -196,6 +213,36 @@ static void upper_level_write_is_emulated(void **state)
 	assert_int_equal(mmu_check_vm(&env.vm), 0);
 	assert_int_equal(shadow(0x400000, &acc), 0);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_INJECT_PF);
+}
+
+/* Without an emulator: the frame's shadow pages go, and the retried write maps it writable. */
+/*
+ * Without an emulator: the frame's shadow pages go, and the retried write maps it writable. The
+ * alias lies outside the 1 GiB the table maps, so the retry's own walk does not track it again.
+ */
+static void unprotect_lets_upper_level_write_retry(void **state)
+{
+	unsigned int acc;
+	u64 pde_gpa;
+
+	map(0x400000, 100, DATA_FLAGS);
+	alias_table(0x400000, 2, 0x40000000);
+	pde_gpa = gpt_entry_gpa(&env.gpt, 0x400000, 2);
+	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+	assert_int_equal(access(0x40000000, GUEST_ACCESS_WRITE, 3), MMU_FAULT_EMULATE);
+	assert_true(mmu_gfn_write_tracked(&env.vm, pde_gpa >> 12));
+	assert_true(mmu_unprotect_gfn(&env.vm, pde_gpa >> 12));
+	assert_int_equal(mmu_check_vm(&env.vm), 0);
+	assert_false(mmu_gfn_write_tracked(&env.vm, pde_gpa >> 12));
+	/* the page that fed 0x400000 went with its table: the translation is gone too */
+	assert_int_equal(shadow(0x400000, &acc), 0);
+	assert_int_equal(access(0x40000000, GUEST_ACCESS_WRITE, 3), MMU_FAULT_FIXED);
+	assert_true(shadow(0x40000000, &acc) & PTE_W);
+	/* the guest's new PDE is seen at the next walk, which tracks the frame again */
+	gpt_set(&env.gpt, pde_gpa, 0);
+	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_INJECT_PF);
+	assert_false(mmu_unprotect_gfn(&env.vm, 100));
+	fake_grace_period();
 }
 
 static void write_flood_zaps_page(void **state)
@@ -363,9 +410,13 @@ int main(void)
 						setup_4level, teardown),
 		cmocka_unit_test_setup_teardown(pt_write_makes_leaf_unsync_and_parents_know,
 						setup_4level, teardown),
+		cmocka_unit_test_setup_teardown(unsync_off_keeps_leaf_table_protected, setup_4level,
+						teardown),
 		cmocka_unit_test_setup_teardown(invlpg_drops_unsync_spte, setup_4level, teardown),
 		cmocka_unit_test_setup_teardown(upper_level_write_is_emulated, setup_4level,
 						teardown),
+		cmocka_unit_test_setup_teardown(unprotect_lets_upper_level_write_retry,
+						setup_4level, teardown),
 		cmocka_unit_test_setup_teardown(write_flood_zaps_page, setup_4level, teardown),
 		cmocka_unit_test_setup_teardown(same_table_through_ro_and_rw_paths_gets_two_pages,
 						setup_4level, teardown),

@@ -199,6 +199,41 @@ static void readonly_slot_write_is_emulated(void **state)
 	assert_false(lookup(SLOT_PAGES << 12, &level) & EPT_WRITE);
 }
 
+/*
+ * Found by the model (slot-add past the EPT's reach): a 4-level EPT translates 48-bit
+ * guest-physical addresses, and the MMU indexes its tables with bits 47:12 only, so a slot at
+ * gfn 2^36 + n was accepted and shared its EPT entries with gfn n: a fault there installed the
+ * other slot's host frame at the place gfn n is looked up. Such slots (and ones whose range
+ * wraps, or whose host range does not fit an SPTE) are refused, and a move there leaves the
+ * slot where it was.
+ */
+static void memslot_beyond_ept_reach_is_refused(void **state)
+{
+	const u64 top = 1ULL << 36; /* first frame past a 48-bit guest-physical address */
+	unsigned int level = 0;
+
+	assert_int_equal(mmu_memslot_add(&env.vm, 1, top + 5, 1, 0x9000, 0), MMU_EINVAL);
+	assert_int_equal(fault(((top + 5) << 12), GUEST_ACCESS_READ), MMU_FAULT_EMULATE);
+	assert_int_equal(fault(5 << 12, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
+	assert_int_equal(lookup(5 << 12, &level) & SPTE_ADDR_MASK, HOST_BASE);
+	assert_int_equal(level, 3);
+	assert_int_equal(mmu_memslot_add(&env.vm, 1, top - 2, 4, 0x9000, 0), MMU_EINVAL);
+	assert_int_equal(mmu_memslot_add(&env.vm, 1, ~0ULL - 1, 4, 0x9000, 0), MMU_EINVAL);
+	assert_int_equal(mmu_memslot_add(&env.vm, 1, top - 2, 1, 1ULL << 52, 0), MMU_EINVAL);
+	assert_int_equal(mmu_memslot_add(&env.vm, 1, top - 2, 2, (1ULL << 52) - 0x1000, 0),
+			 MMU_EINVAL);
+	assert_int_equal(mmu_memslot_move(&env.vm, 0, top - 1), MMU_EINVAL);
+	assert_int_equal(fault(5 << 12, GUEST_ACCESS_WRITE), MMU_FAULT_RETRY);
+
+	/* the last frames below the limit are fine, and map where they should */
+	assert_int_equal(mmu_memslot_add(&env.vm, 1, top - 2, 2, 0x9000, 0), MMU_OK);
+	assert_int_equal(fault((top - 1) << 12, GUEST_ACCESS_WRITE), MMU_FAULT_FIXED);
+	assert_int_equal(lookup((top - 1) << 12, &level) & SPTE_ADDR_MASK, 0xa000);
+	assert_int_equal(level, 1);
+	assert_int_equal(lookup(5 << 12, &level) & SPTE_ADDR_MASK, HOST_BASE);
+	assert_int_equal(mmu_check_vm(&env.vm), 0);
+}
+
 static void allocation_failure_leaves_no_trace(void **state)
 {
 	unsigned int i;
@@ -225,6 +260,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(age_clears_accessed, setup, teardown),
 		cmocka_unit_test_setup_teardown(readonly_slot_write_is_emulated, setup, teardown),
 		cmocka_unit_test_setup_teardown(allocation_failure_leaves_no_trace, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(memslot_beyond_ept_reach_is_refused, setup,
 						teardown),
 	};
 

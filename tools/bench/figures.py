@@ -75,9 +75,11 @@ FIGURES = [
            "averaging", _SMP,
            "ktest tlb_shootdown, tests/ktest/test_tlb.c"),
     Figure("smp.grace_period_idle", "ticks", 4, None,
-           "epoch_synchronize() latency while every other CPU is idle", _SMP,
-           "nothing yet: wants a ktest (tests/ktest/test_epoch.c) timing epoch_synchronize() "
-           "with the other CPU idle, printing `# bench smp.grace_period_idle N ticks`"),
+           "epoch_synchronize() latency while every other CPU is idle (in the idle loop, an "
+           "extended quiescent state): rdtsc around 256 back-to-back calls, divided by 256 "
+           "(ktest epoch_grace_period_idle; it also checks that no CPU needed a poke and that a "
+           "callback deferred before the calls runs once, at the epoch_barrier() after them)",
+           _SMP, "ktest epoch_grace_period_idle, tests/ktest/test_epoch.c"),
     Figure("vmx.vmcall_roundtrip", "ticks", 5, ("<=", 200),
            "VMCALL KEEL_HC_NOP from the guest back to the guest: rdtsc around 256 calls, "
            "divided by 256 (guest exits, mmu=ept)", _VMX,
@@ -91,13 +93,22 @@ FIGURES = [
            "(guest exits)", _VMX,
            "guest exits, tests/guests/exits/exits.c"),
     Figure("vmx.shadow_fault", "ticks", 5, ("<=", 2500),
-           "a guest touch of a mapped but not yet shadowed 4 KiB page, mmu=shadow", _VMX,
-           "nothing yet: wants a guest test timing first touches of mapped, never-touched "
-           "pages, printing `# bench <name from its command line> N ticks`, run as an "
-           "mmu=shadow VM"),
+           "a guest read of a mapped but not yet shadowed 4 KiB page, mmu=shadow (a #PF "
+           "intercept, the MMU fills one shadow PTE, resume): 256 such pages (BENCH_FAULTIN_VMS "
+           "in mk/bench.mk), 4 KiB apart in guest RAM (no EPT here), "
+           "mapped in one guest page table whose upper shadow levels a warm-up touch "
+           "built; rdtsc around the first pass over them and around a second (mapped, no "
+           "exit), (first - second) / pages; the guest checks one page-fault exit per page in "
+           "the first "
+           "pass and none in the second (KEEL_HC_EXIT_COUNT)", _VMX,
+           "guest faultin (test first_touch), tests/guests/faultin/faultin.c; VM faultin-shadow "
+           "(mk/bench.mk)"),
     Figure("vmx.ept_violation", "ticks", 5, None,
-           "the same touch in mmu=ept: an EPT violation fills the page", _VMX,
-           "nothing yet: the same guest test run as an mmu=ept VM"),
+           "the same touch in mmu=ept: an EPT violation maps guest RAM not mapped yet; 23 pages, "
+           "one per 2 MiB region because Keel's EPT maps 2 MiB wherever it can, so every touch "
+           "faults (23: a VM cannot have more than 64 MiB today, see mk/bench.mk)", _VMX,
+           "guest faultin (test first_touch), tests/guests/faultin/faultin.c; VM faultin-ept "
+           "(mk/bench.mk)"),
     Figure("vmx.pte_write_exits_unsync", "exits", 5, ("<=ratio", "vmx.pte_write_exits_wp", 0.1),
            "VM exits (KEEL_HC_EXIT_COUNT, all kinds) for the churn workload, 16 rounds of 256 "
            "leaf PTE rewrites each followed by a flush, mmu=shadow unsync=on",

@@ -119,7 +119,12 @@ Timings on shared machines are noise, so every figure is a count that does not d
 - Averaging: a single rdtsc delta under Bochs with 2 CPUs can step coarsely (steps of about
   1250 ticks were seen while bringing SMP up), so every ticks figure is a mean over at least
   256 repetitions inside one boot (rdtsc before the first and after the last, divided by the
-  count; smp_ipi sums per-call deltas). Bochs is deterministic: the repeat line above says
+  count; smp_ipi sums per-call deltas), with one exception: `vmx.ept_violation` averages 23
+  first touches, since the EPT VM needs a 2 MiB region of guest RAM per page (Keel's EPT maps
+  2 MiB where it can) and a VM cannot have more than 64 MiB today (mk/bench.mk says why);
+  `vmx.shadow_fault` averages 256 (pages 4 KiB apart: no EPT in shadow mode). Their guest
+  (tests/guests/faultin/) times a first pass over the pages and a second, mapped one, and
+  reports (first - second) / pages. Bochs is deterministic: the repeat line above says
   whether a second run of the same command printed the same figures.
 - `vmx.pte_write_exits_*` (issue 5): counts of VM exits, read by the churn guest through the
   `KEEL_HC_EXIT_COUNT` hypercall around a fixed workload, in shadow mode with unsync on and off.

@@ -99,6 +99,7 @@ void invlpg_locked(struct mmu_vcpu *vcpu, u64 gva);
 void flush_guest_tlb_locked(struct mmu_vcpu *vcpu, bool all_contexts);
 void paging_changed_locked(struct mmu_vcpu *vcpu);
 void track_write_locked(struct mmu_vcpu *vcpu, u64 gpa, unsigned int len);
+bool unprotect_gfn_locked(struct mmu_vm *vm, gfn_t gfn);
 void invalidate_all_locked(struct mmu_vm *vm);
 u64 reclaim_obsolete_locked(struct mmu_vm *vm, u64 budget);
 int memslot_add_locked(struct mmu_vm *vm, unsigned int id, gfn_t base_gfn, u64 npages,

@@ -91,6 +91,22 @@ static bool overlaps(struct mmu_vm *vm, gfn_t base, u64 npages)
 	return false;
 }
 
+/*
+ * Whether a slot of @npages frames at @base_gfn, backed from @host_pa, can be mapped: its guest
+ * frames must be ones the tables can name (TDP: a 4-level EPT translates 48-bit guest-physical
+ * addresses, SDM Vol. 3C 29.3.2, and the index bits of a frame beyond wrap onto a lower one;
+ * shadow: guest paging entries hold at most 52-bit addresses), and its host frames must fit an
+ * SPTE's address field. Also keeps base + npages from wrapping.
+ */
+static bool range_ok(const struct mmu_vm *vm, gfn_t base_gfn, u64 npages, paddr_t host_pa)
+{
+	gfn_t limit = vm->mode == MMU_MODE_TDP ? 1ULL << (9 * 4) : 1ULL << (52 - 12);
+	paddr_t host_limit = SPTE_ADDR_MASK + 0x1000;
+
+	return npages && base_gfn < limit && npages <= limit - base_gfn && host_pa < host_limit &&
+	       npages <= (host_limit - host_pa) >> 12;
+}
+
 int memslot_alloc_dirty_bitmap(struct mmu_memslot *s)
 {
 	s->dirty_bitmap = mmu_plat_zalloc(ALIGN_UP(s->npages, 64) / 8);
@@ -103,7 +119,8 @@ int memslot_add_locked(struct mmu_vm *vm, unsigned int id, gfn_t base_gfn, u64 n
 	struct mmu_memslot *s;
 	unsigned int l;
 
-	if (id >= MMU_MAX_MEMSLOTS || !npages || !IS_ALIGNED(host_pa, 4096))
+	if (id >= MMU_MAX_MEMSLOTS || !IS_ALIGNED(host_pa, 4096) ||
+	    !range_ok(vm, base_gfn, npages, host_pa))
 		return MMU_EINVAL;
 	s = &vm->slots.slot[id];
 	if (s->used || overlaps(vm, base_gfn, npages))
@@ -163,6 +180,9 @@ int memslot_move_locked(struct mmu_vm *vm, unsigned int id, gfn_t new_base_gfn)
 	if (id >= MMU_MAX_MEMSLOTS || !vm->slots.slot[id].used)
 		return MMU_EINVAL;
 	old = vm->slots.slot[id];
+	/* checked before the delete: a move the add would refuse must leave the slot as it was */
+	if (!range_ok(vm, new_base_gfn, old.npages, old.host_pa))
+		return MMU_EINVAL;
 	vm->slots.slot[id].used = false;
 	if (overlaps(vm, new_base_gfn, old.npages)) {
 		vm->slots.slot[id].used = true;

@@ -53,6 +53,7 @@ struct mmu_vm {
 	struct pte_list_cache desc_cache;
 	struct mmu_cpu_state cpu[MMU_MAX_CPUS];
 	mmu_cpumask_t cpus_loaded; /* CPUs that have loaded one of this VM's roots */
+	bool no_unsync;		   /* every write to a tracked frame is emulated, none unsyncs */
 	u64 nr_active;		   /* pages on the active list */
 	u64 nr_obsolete;	   /* obsolete pages still on the active list */
 	struct mmu_stats stats;
@@ -101,6 +102,8 @@ struct mmu_fault {
 };
 
 int mmu_vm_init(struct mmu_vm *vm, enum mmu_mode mode);
+/* Whether leaf shadow pages may go unsync (the default); set before the first vCPU runs. */
+void mmu_vm_set_unsync(struct mmu_vm *vm, bool allowed);
 /* Every vCPU must be destroyed first; waits for nothing: the caller ensures no CPU runs it. */
 void mmu_vm_destroy(struct mmu_vm *vm);
 
@@ -122,6 +125,11 @@ void mmu_paging_changed(struct mmu_vcpu *vcpu);
 /* The emulator wrote @len bytes at @gpa of a tracked frame (the new bytes are in memory). */
 void mmu_track_write(struct mmu_vcpu *vcpu, u64 gpa, unsigned int len);
 bool mmu_gfn_write_tracked(struct mmu_vm *vm, gfn_t gfn);
+/*
+ * Instead of emulating a write to a tracked frame: zaps every shadow page of @gfn so the write
+ * can be retried natively. Returns false when nothing shadowed it (a retry would change nothing).
+ */
+bool mmu_unprotect_gfn(struct mmu_vm *vm, gfn_t gfn);
 
 /* Fast invalidate-all: O(1); the obsolete pages are reclaimed by mmu_reclaim_obsolete(). */
 void mmu_zap_all(struct mmu_vm *vm);

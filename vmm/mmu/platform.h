@@ -4,6 +4,7 @@
 #ifndef KEEL_VMM_MMU_PLATFORM_H
 #define KEEL_VMM_MMU_PLATFORM_H
 
+#include <keel/epoch.h>
 #include <keel/panic.h>
 #include <keel/types.h>
 
@@ -35,10 +36,11 @@ void mmu_plat_free(void *obj);
 
 /*
  * Calls fn(obj) once every CPU has passed a quiescent state, so that lock-free walkers that
- * could still see @obj have finished with it. @head is storage inside @obj the platform may use.
+ * could still see @obj have finished with it. @head is storage inside @obj the platform may use:
+ * the kernel hands @eh to defer_free() and keeps the MMU's callback in @fn.
  */
 struct mmu_deferred {
-	struct mmu_deferred *next;
+	struct epoch_head eh;
 	void (*fn)(struct mmu_deferred *head);
 };
 void mmu_plat_defer_free(struct mmu_deferred *head, void (*fn)(struct mmu_deferred *head));

@@ -85,12 +85,15 @@ void mmu_clear_unsync(struct mmu_vm *vm, struct mmu_page *sp)
 /*
  * A write to @gfn hit a read-only SPTE. The write may proceed without emulation only if every
  * valid page shadowing @gfn is a 4 KiB-level page: those become unsync (the guest now edits
- * them freely until its next TLB flush). Any upper-level shadow of the frame forbids it.
+ * them freely until its next TLB flush). Any upper-level shadow of the frame forbids it, and so
+ * does a VM with unsync switched off.
  */
 bool mmu_try_unsync_gfn(struct mmu_vm *vm, gfn_t gfn, bool can_unsync)
 {
 	struct mmu_page *sp;
 
+	if (vm->no_unsync)
+		can_unsync = false;
 	for_each_gfn_page(vm, sp, gfn)
 	{
 		if (sp->role.direct || mmu_page_obsolete(vm, sp))

@@ -20,6 +20,13 @@ int mmu_vm_init(struct mmu_vm *vm, enum mmu_mode mode)
 	return MMU_OK;
 }
 
+void mmu_vm_set_unsync(struct mmu_vm *vm, bool allowed)
+{
+	mmu_plat_lock(&vm->lock);
+	vm->no_unsync = !allowed;
+	mmu_plat_unlock(&vm->lock);
+}
+
 /* Zaps every page (roots are gone with their vCPUs), frees the slots and the block cache. */
 void mmu_vm_destroy(struct mmu_vm *vm)
 {
@@ -124,6 +131,16 @@ void mmu_track_write(struct mmu_vcpu *vcpu, u64 gpa, unsigned int len)
 	mmu_plat_lock(&vcpu->vm->lock);
 	track_write_locked(vcpu, gpa, len);
 	mmu_plat_unlock(&vcpu->vm->lock);
+}
+
+bool mmu_unprotect_gfn(struct mmu_vm *vm, gfn_t gfn)
+{
+	bool zapped;
+
+	mmu_plat_lock(&vm->lock);
+	zapped = unprotect_gfn_locked(vm, gfn);
+	mmu_plat_unlock(&vm->lock);
+	return zapped;
 }
 
 void mmu_zap_all(struct mmu_vm *vm)

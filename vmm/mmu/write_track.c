@@ -119,3 +119,31 @@ void track_write_locked(struct mmu_vcpu *vcpu, u64 gpa, unsigned int len)
 	}
 	mmu_commit_zap(vm);
 }
+
+/*
+ * Keel has no instruction emulator: a write that needs one instead stops being tracked. Every
+ * valid shadow page of the frame is zapped (the guest has stopped using it as a table, or will
+ * see its edit refaulted in), so the next attempt of the write finds the frame untracked and
+ * maps it writable; a later walk through the frame tracks it again. Returns whether any page
+ * went, which is what makes a retry worthwhile.
+ */
+bool unprotect_gfn_locked(struct mmu_vm *vm, gfn_t gfn)
+{
+	struct mmu_page *sp;
+	bool zapped = false;
+
+	if (vm->mode == MMU_MODE_TDP)
+		return false;
+again:
+	for_each_gfn_page(vm, sp, gfn)
+	{
+		if (sp->role.direct || mmu_page_obsolete(vm, sp))
+			continue;
+		mmu_prepare_zap(vm, sp);
+		vm->stats.unprotects++;
+		zapped = true;
+		goto again;
+	}
+	mmu_commit_zap(vm);
+	return zapped;
+}

@@ -78,9 +78,13 @@ u64 vmx_guest_cr0(const struct vmx_vcpu *vx, u64 cr0)
 {
 	const struct vmx_caps *c = vmx_get_caps();
 
-	/* Shadow paging always runs the guest with paging on (the shadow tables translate). */
+	/*
+	 * Shadow paging always runs the guest with paging on (the shadow tables translate) and
+	 * with CR0.WP set: write tracking of guest page tables relies on read-only SPTEs stopping
+	 * supervisor writes too. The MMU derives a guest's CR0.WP = 0 semantics into the SPTEs.
+	 */
 	if (!vx->ept)
-		cr0 |= X86_CR0_PE | X86_CR0_PG;
+		cr0 |= X86_CR0_PE | X86_CR0_PG | X86_CR0_WP;
 	return vmx_cr0_fixed(c, cr0, vx->unrestricted);
 }
 

@@ -20,7 +20,7 @@ struct owner_node {
 };
 
 static struct owner_node *owners[OWNER_BUCKETS];
-static struct mmu_deferred *deferred_head;
+static struct epoch_head *deferred_head;
 
 static unsigned int bucket_of(const void *page)
 {
@@ -120,8 +120,8 @@ void mmu_plat_free(void *obj)
 void mmu_plat_defer_free(struct mmu_deferred *head, void (*fn)(struct mmu_deferred *head))
 {
 	head->fn = fn;
-	head->next = deferred_head;
-	deferred_head = head;
+	head->eh.next = deferred_head;
+	deferred_head = &head->eh;
 	fake.pending_deferred++;
 }
 
@@ -132,9 +132,9 @@ u64 fake_grace_period(void)
 	if (fake.read_depth)
 		panic("fake: grace period inside a lock-free read section");
 	while (deferred_head) {
-		struct mmu_deferred *d = deferred_head;
+		struct mmu_deferred *d = container_of(deferred_head, struct mmu_deferred, eh);
 
-		deferred_head = d->next;
+		deferred_head = d->eh.next;
 		d->fn(d);
 		n++;
 	}

@@ -13,6 +13,7 @@
 #include "guest_mem.h"
 #include "mmu_check.h"
 #include "model.h"
+#include "model_tdp.h"
 #include "ref_walk.h"
 
 #define RAM_FRAMES   256
@@ -39,6 +40,8 @@ struct model_vcpu {
 };
 
 struct model {
+	enum model_mode mode;
+	struct tdp_model *tdp; /* the TDP half's state; NULL in shadow mode */
 	u64 seed;
 	struct guest_mem *gm;
 	struct mmu_vm vm;
@@ -60,8 +63,20 @@ static const char *const op_names[MOP_NR] = {
 	[MOP_REBOOT] = "reboot",
 };
 
-const char *model_op_name(unsigned int type)
+static const char *const mode_names[MODEL_NR_MODES] = {
+	[MODEL_SHADOW] = "shadow",
+	[MODEL_TDP] = "tdp",
+};
+
+const char *model_mode_name(enum model_mode mode)
 {
+	return mode < MODEL_NR_MODES ? mode_names[mode] : "?";
+}
+
+const char *model_op_name(enum model_mode mode, unsigned int type)
+{
+	if (mode == MODEL_TDP)
+		return tdp_model_op_name(type);
 	return type < MOP_NR ? op_names[type] : "?";
 }
 
@@ -83,7 +98,15 @@ const char *model_violation(const struct model *m)
 
 const struct mmu_stats *model_stats(const struct model *m)
 {
-	return &m->vm.stats;
+	return m->tdp ? tdp_model_stats(m->tdp) : &m->vm.stats;
+}
+
+void model_coverage(const struct model *m, char *buf, size_t len)
+{
+	if (m->tdp)
+		tdp_model_coverage(m->tdp, buf, len);
+	else if (len)
+		buf[0] = 0;
 }
 
 /* Guest RAM as the MMU sees it: only frames inside a memslot. */
@@ -284,16 +307,21 @@ static void build_world(struct model *m, u64 seed)
 	}
 }
 
-struct model *model_create(u64 seed)
+struct model *model_create(enum model_mode mode, u64 seed)
 {
 	struct model *m = calloc(1, sizeof(*m));
 	unsigned int i;
 
 	if (!m)
 		abort();
+	m->mode = mode;
+	m->seed = seed;
+	if (mode == MODEL_TDP) {
+		m->tdp = tdp_model_create(seed);
+		return m;
+	}
 	fake_platform_reset();
 	fake.ncpus = VCPUS;
-	m->seed = seed;
 	m->gm = guest_mem_create(RAM_FRAMES);
 	m->slot1 = true;
 	if (mmu_vm_init(&m->vm, MMU_MODE_SHADOW) ||
@@ -841,9 +869,20 @@ unsigned int model_step(struct model *m, const struct model_op *op)
 		return m->violations;
 	fake.expect_panic = true;
 	if (setjmp(fake.panic_jmp)) {
-		violation(m, "after %s: panic: %s", model_op_name(op->type % MOP_NR),
+		fake.fail_allocs_after = 0;
+		violation(m, "after %s: panic: %s",
+			  model_op_name(m->mode, op->type % (m->tdp ? TOP_NR : MOP_NR)),
 			  fake.panic_msg);
 		m->dead = true;
+		return m->violations;
+	}
+	if (m->tdp) {
+		const char *why = tdp_model_step(m->tdp, op);
+
+		if (why)
+			violation(m, "%s", why);
+		m->steps++;
+		fake.expect_panic = false;
 		return m->violations;
 	}
 	run_op(m, op);
@@ -855,10 +894,11 @@ unsigned int model_step(struct model *m, const struct model_op *op)
 	for (i = 0; i < VCPUS; i++)
 		mmu_load_root(&m->v[i].mmu);
 	if (mmu_check_vm(&m->vm))
-		violation(m, "after %s: %s", model_op_name(op->type % MOP_NR), mmu_check_msg);
+		violation(m, "after %s: %s", model_op_name(m->mode, op->type % MOP_NR),
+			  mmu_check_msg);
 	for (i = 0; i < VCPUS; i++) {
 		if (mmu_check_vcpu(&m->v[i].mmu))
-			violation(m, "after %s: %s", model_op_name(op->type % MOP_NR),
+			violation(m, "after %s: %s", model_op_name(m->mode, op->type % MOP_NR),
 				  mmu_check_msg);
 		check_all_leaves(m, &m->v[i], false);
 	}
@@ -874,6 +914,16 @@ unsigned int model_destroy(struct model *m)
 	if (!m->dead && setjmp(fake.panic_jmp)) {
 		violation(m, "teardown: panic: %s", fake.panic_msg);
 		m->dead = true;
+	}
+	if (m->tdp) {
+		const char *why = tdp_model_destroy(m->tdp, m->dead);
+
+		fake.expect_panic = false;
+		if (why)
+			violation(m, "%s", why);
+		n = m->violations;
+		free(m);
+		return n;
 	}
 	if (m->dead) {
 		n = m->violations;
@@ -898,7 +948,7 @@ unsigned int model_destroy(struct model *m)
 
 /* ---- op generation, replay, shrinking ---- */
 
-void model_random_op(u64 *rng_state, struct model_op *op)
+void model_random_op(enum model_mode mode, u64 *rng_state, struct model_op *op)
 {
 	/* per mille */
 	static const u16 weights[MOP_NR] = {
@@ -912,6 +962,10 @@ void model_random_op(u64 *rng_state, struct model_op *op)
 	struct gm_rng r = { .state = *rng_state };
 	unsigned int total = 0, i, pick;
 
+	if (mode == MODEL_TDP) {
+		tdp_model_random_op(rng_state, op);
+		return;
+	}
 	for (i = 0; i < MOP_NR; i++)
 		total += weights[i];
 	pick = gm_rng_below(&r, total);
@@ -923,9 +977,10 @@ void model_random_op(u64 *rng_state, struct model_op *op)
 	*rng_state = r.state;
 }
 
-u64 model_replay(u64 seed, const struct model_op *ops, u64 n, char *msg, size_t msg_len)
+u64 model_replay(enum model_mode mode, u64 seed, const struct model_op *ops, u64 n, char *msg,
+		 size_t msg_len)
 {
-	struct model *m = model_create(seed);
+	struct model *m = model_create(mode, seed);
 	u64 i;
 
 	for (i = 0; i < n; i++)
@@ -941,9 +996,9 @@ u64 model_replay(u64 seed, const struct model_op *ops, u64 n, char *msg, size_t 
 	return i;
 }
 
-static bool still_fails(u64 seed, const struct model_op *ops, u64 n)
+static bool still_fails(enum model_mode mode, u64 seed, const struct model_op *ops, u64 n)
 {
-	return model_replay(seed, ops, n, NULL, 0) < n;
+	return model_replay(mode, seed, ops, n, NULL, 0) < n;
 }
 
 /*
@@ -951,7 +1006,7 @@ static bool still_fails(u64 seed, const struct model_op *ops, u64 n)
  * chunks while the sequence still fails, halving the chunk size. Stops refining after
  * @budget_s seconds of CPU time and keeps the shortest sequence found so far.
  */
-u64 model_shrink(u64 seed, struct model_op *ops, u64 n, double budget_s)
+u64 model_shrink(enum model_mode mode, u64 seed, struct model_op *ops, u64 n, double budget_s)
 {
 	struct model_op *trial = malloc(n * sizeof(*ops));
 	clock_t end_at = clock() + (clock_t)(budget_s * CLOCKS_PER_SEC);
@@ -960,7 +1015,7 @@ u64 model_shrink(u64 seed, struct model_op *ops, u64 n, double budget_s)
 	if (!trial)
 		abort();
 	for (k = 16; k < n; k *= 2) {
-		if (still_fails(seed, ops + n - k, k)) {
+		if (still_fails(mode, seed, ops + n - k, k)) {
 			memmove(ops, ops + n - k, k * sizeof(*ops));
 			n = k;
 			break;
@@ -976,7 +1031,7 @@ u64 model_shrink(u64 seed, struct model_op *ops, u64 n, double budget_s)
 			for (i = 0; i < n; i++)
 				if (i < start || i >= end)
 					trial[t++] = ops[i];
-			if (t && still_fails(seed, trial, t)) {
+			if (t && still_fails(mode, seed, trial, t)) {
 				memcpy(ops, trial, t * sizeof(*ops));
 				n = t;
 				removed = true;

@@ -28,6 +28,33 @@ enum model_op_type {
 	MOP_NR,
 };
 
+/*
+ * The TDP half: a VM in EPT mode with several memslots, whose reference is the memslots
+ * themselves (guest frame to host frame, read-only slots, dirty-logging state).
+ */
+enum model_tdp_op_type {
+	TOP_ACCESS,	  /* a guest access through the EPT, faulting into the MMU until done */
+	TOP_ACCESS_NOMEM, /* the same, with one allocation failing during the first fault */
+	TOP_SLOT_ADD,
+	TOP_SLOT_DELETE,
+	TOP_SLOT_MOVE,
+	TOP_DIRTY_START,
+	TOP_DIRTY_STOP,
+	TOP_DIRTY_HARVEST,
+	TOP_AGE,
+	TOP_ZAP_ALL,
+	TOP_RECLAIM,	/* reclaim obsolete pages with a random budget */
+	TOP_GRACE,	/* every CPU passes a quiescent state */
+	TOP_SWITCH_CPU, /* the physical CPU VM-wide calls run on */
+	TOP_NR,
+};
+
+enum model_mode {
+	MODEL_SHADOW,
+	MODEL_TDP,
+	MODEL_NR_MODES,
+};
+
 struct model_op {
 	u8 type;
 	u8 vcpu;
@@ -36,24 +63,29 @@ struct model_op {
 
 struct model;
 
-struct model *model_create(u64 seed);
+const char *model_mode_name(enum model_mode mode);
+
+struct model *model_create(enum model_mode mode, u64 seed);
 /* Runs one operation and every check after it; returns the number of violations so far. */
 unsigned int model_step(struct model *m, const struct model_op *op);
 const char *model_violation(const struct model *m);
 const struct mmu_stats *model_stats(const struct model *m);
+/* One line on what the run exercised beyond the MMU's counters ("" when nothing to add). */
+void model_coverage(const struct model *m, char *buf, size_t len);
 /* Tears down the MMU and checks that every page went back (a leak is a violation). */
 unsigned int model_destroy(struct model *m);
 
-/* Draws a random operation with the default mix. */
-void model_random_op(u64 *rng_state, struct model_op *op);
-const char *model_op_name(unsigned int type);
+/* Draws a random operation of @mode with the default mix. */
+void model_random_op(enum model_mode mode, u64 *rng_state, struct model_op *op);
+const char *model_op_name(enum model_mode mode, unsigned int type);
 
 /*
  * Replays @ops[0..n) on a fresh model from @seed; returns the index of the first operation after
  * which a violation showed, or n when none did.
  */
-u64 model_replay(u64 seed, const struct model_op *ops, u64 n, char *msg, size_t msg_len);
+u64 model_replay(enum model_mode mode, u64 seed, const struct model_op *ops, u64 n, char *msg,
+		 size_t msg_len);
 /* Delta-reduces a failing sequence in place within about @budget_s seconds; returns its length. */
-u64 model_shrink(u64 seed, struct model_op *ops, u64 n, double budget_s);
+u64 model_shrink(enum model_mode mode, u64 seed, struct model_op *ops, u64 n, double budget_s);
 
 #endif
