@@ -52,6 +52,7 @@ GUEST_TABLE := \
 	churn:64:$(GUEST_SRC)/churn/churn.c \
 	exits:64:$(GUEST_SRC)/exits/exits.c \
 	faultin:64:$(GUEST_SRC)/faultin/faultin.c \
+	demo:32:$(GUEST_SRC)/demo/demo.c \
 	hostile:64:$(GUEST_SRC)/hostile/hostile.c
 
 guest_field = $(word $(2),$(subst :, ,$(1)))

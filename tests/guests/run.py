@@ -7,7 +7,8 @@ Each run boots one guest ELF with `qemu-system-x86_64 -kernel`, COM1 on a pipe a
 debug-exit device at 0xf4. A guest passes when its KTAP plan is complete, every result is ok,
 its summary agrees, and it wrote its failure count (0) to port 0xf4 (QEMU exits with 2*v+1).
 The hostile cases that end a VM are judged by how they end: `triple` must stop QEMU without a
-debug-exit status, `loop` must still be running when its short time limit expires.
+debug-exit status, `loop` must still be running when its short time limit expires. `demo`
+prints plain lines, no KTAP: it must print its closing line and exit with status 0.
 Writes "passed N failed M" (one count per KTAP result and per special case) to FILE.
 """
 import argparse
@@ -35,6 +36,7 @@ RUNS = [
     ("hostile-absent", "hostile", "max", "case=absent", "exit"),
     ("hostile-triple", "hostile", "max", "case=triple", "triple"),
     ("hostile-loop", "hostile", "max", "case=loop", "loop"),
+    ("demo", "demo", "max", "", "demo"),
 ]
 
 EXIT_TIMEOUT = 30
@@ -100,6 +102,10 @@ def run_one(args, run):
     if ending == "triple":
         ok = not timed_out and status == 0 and "# hostile: triple-faulting now" in lines
         return report(name, ok, f"status {status} (a triple fault stops QEMU with 0)")
+    if ending == "demo":
+        ok = (not timed_out and status == 1
+              and any(l.startswith("done: exit status 0") for l in lines))
+        return report(name, ok, f"status {status} (timed out: {timed_out}), want 1")
     passed, failed = judge_ktap(name, lines)
     if timed_out or status != 2 * failed + 1:
         print(f"guests: {name}: exit status {status} (timed out: {timed_out}), "
