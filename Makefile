@@ -30,7 +30,7 @@ test: deps
 	-@$(MAKE) --no-print-directory test-unit
 	-@$(MAKE) --no-print-directory test-boot
 	-@$(MAKE) --no-print-directory test-bochs
-	-@for s in $(EXTRA_TEST_SUITES); do $(MAKE) --no-print-directory test-$$s; done
+	-@for t in $(EXTRA_TEST_TARGETS); do $(MAKE) --no-print-directory $$t; done
 	@$(PYTHON) tools/suite.py total --results-dir $(BUILD)/results --expect "$(TEST_SUITES)"
 
 test-unit: $(UNIT_TESTS)
