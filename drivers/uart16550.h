@@ -3,7 +3,9 @@
 #ifndef DRIVERS_UART16550_H
 #define DRIVERS_UART16550_H
 
+#ifndef __ASSEMBLER__
 #include <keel/types.h>
+#endif
 
 #define UART_COM1_PORT 0x3f8 /* PC/AT I/O address of the first serial port */
 #define UART_CLOCK_HZ \
@@ -51,6 +53,8 @@
 #define UART_LSR_THRE	    0x20 /* transmit holding register empty */
 #define UART_LSR_TEMT	    0x40 /* transmitter empty: holding and shift register both */
 
+#ifndef __ASSEMBLER__
+
 struct uart16550 {
 	u16 port;
 	bool present;
@@ -65,5 +69,7 @@ void uart16550_write(struct uart16550 *u, const char *s, size_t n);
 
 /* Wait until the transmitter has sent its last bit (LSR THRE and TEMT), bounded. */
 void uart16550_drain(struct uart16550 *u);
+
+#endif /* !__ASSEMBLER__ */
 
 #endif

@@ -6,8 +6,11 @@
 #include <arch/msr.h>
 #include <arch/paging.h>
 
-#include "arch/x86/boot/early_serial.h"
 #include "arch/x86/boot/mb2.h"
+#include "drivers/uart16550.h"
+
+/* Polls of LSR before a character is sent anyway: no UART must never mean a hang. */
+#define EARLY_UART_SPIN 100000
 
 /* The physical address of a symbol linked in the kernel's high half. */
 #define PHYS(sym) ((sym) - KEEL_KERNEL_VIRT_BASE)
@@ -130,26 +133,26 @@ halt32:
 
 /* Program COM1 for 115200 8N1; clobbers %eax, %edx. */
 serial_init32:
-	movw $(EARLY_COM1 + EARLY_UART_IER), %dx
+	movw $(UART_COM1_PORT + UART_IER), %dx
 	movb $0, %al
 	outb %al, %dx
-	movw $(EARLY_COM1 + EARLY_UART_LCR), %dx
-	movb $EARLY_UART_LCR_DLAB, %al
+	movw $(UART_COM1_PORT + UART_LCR), %dx
+	movb $UART_LCR_DLAB, %al
 	outb %al, %dx
-	movw $(EARLY_COM1 + EARLY_UART_DLL), %dx
-	movb $EARLY_UART_DIVISOR_115200, %al
+	movw $(UART_COM1_PORT + UART_DLL), %dx
+	movb $(UART_CLOCK_HZ / 16 / 115200), %al
 	outb %al, %dx
-	movw $(EARLY_COM1 + EARLY_UART_DLM), %dx
+	movw $(UART_COM1_PORT + UART_DLM), %dx
 	movb $0, %al
 	outb %al, %dx
-	movw $(EARLY_COM1 + EARLY_UART_LCR), %dx
-	movb $EARLY_UART_LCR_8N1, %al
+	movw $(UART_COM1_PORT + UART_LCR), %dx
+	movb $UART_LCR_8N1, %al
 	outb %al, %dx
-	movw $(EARLY_COM1 + EARLY_UART_FCR), %dx
-	movb $EARLY_UART_FCR_ENABLE_CLEAR, %al
+	movw $(UART_COM1_PORT + UART_FCR), %dx
+	movb $(UART_FCR_ENABLE | UART_FCR_CLEAR_RX | UART_FCR_CLEAR_TX), %al
 	outb %al, %dx
-	movw $(EARLY_COM1 + EARLY_UART_MCR), %dx
-	movb $EARLY_UART_MCR_DTR_RTS, %al
+	movw $(UART_COM1_PORT + UART_MCR), %dx
+	movb $(UART_MCR_DTR | UART_MCR_RTS), %al
 	outb %al, %dx
 	ret
 
@@ -161,13 +164,13 @@ puts32:
 	jz 4f
 	movb %al, %ah
 	movl $EARLY_UART_SPIN, %ecx
-	movw $(EARLY_COM1 + EARLY_UART_LSR), %dx
+	movw $(UART_COM1_PORT + UART_LSR), %dx
 2:	inb %dx, %al
-	testb $EARLY_UART_LSR_THRE, %al
+	testb $UART_LSR_THRE, %al
 	jnz 3f
 	loop 2b
 3:	movb %ah, %al
-	movw $(EARLY_COM1 + EARLY_UART_THR), %dx
+	movw $(UART_COM1_PORT + UART_THR), %dx
 	outb %al, %dx
 	jmp 1b
 4:	popl %edx
