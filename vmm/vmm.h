@@ -45,6 +45,31 @@ enum vcpu_reg {
 	VCPU_NR_REGS,
 };
 
+/* Segment registers, in the x86 encoding order (Sreg field of MOV Sreg, ModRM 16-bit defaults). */
+enum vcpu_seg {
+	VCPU_ES,
+	VCPU_CS,
+	VCPU_SS,
+	VCPU_DS,
+	VCPU_FS,
+	VCPU_GS,
+	VCPU_NR_SEGS,
+};
+
+/* A segment register as the guest sees it: selector and descriptor cache (ar: VMCS format). */
+struct vcpu_segment {
+	u16 sel;
+	u64 base;
+	u32 limit;
+	u32 ar;
+};
+
+/* The descriptor-table registers LGDT and LIDT load. */
+enum vcpu_dtable {
+	VCPU_GDTR,
+	VCPU_IDTR,
+};
+
 /* Guest control registers with the values the guest sees (its own CR0/CR4, not Keel's). */
 enum vcpu_creg {
 	VCPU_CR0,
@@ -151,6 +176,8 @@ struct vm_exit {
 		} ept;
 		struct {
 			u8 vector;
+			bool software; /* INT3 or INTO: the return address is past the instruction
+					*/
 			bool has_error_code;
 			u32 error_code;
 			u64 cr2; /* the faulting address, for #PF */
@@ -238,6 +265,14 @@ struct vcpu_ops {
 	void (*set_mmu_root)(struct vcpu *vcpu, paddr_t root_pa);
 	/* registers and arch state on the console */
 	void (*dump)(struct vcpu *vcpu);
+	/*
+	 * For the real-mode emulator (vmm/emul/): segment registers and the GDTR/IDTR as the guest
+	 * sees them. set_seg loads the whole register (real mode: base = selector << 4).
+	 */
+	void (*get_seg)(struct vcpu *vcpu, enum vcpu_seg seg, struct vcpu_segment *out);
+	void (*set_seg)(struct vcpu *vcpu, enum vcpu_seg seg, const struct vcpu_segment *val);
+	void (*get_dtable)(struct vcpu *vcpu, enum vcpu_dtable table, u64 *base, u16 *limit);
+	void (*set_dtable)(struct vcpu *vcpu, enum vcpu_dtable table, u64 base, u16 limit);
 };
 
 struct vm;

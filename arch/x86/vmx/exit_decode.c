@@ -50,6 +50,7 @@ static void decode_exception(struct vm_exit *exit)
 	}
 	exit->kind = VM_EXIT_EXCEPTION;
 	exit->exception.vector = INTR_INFO_VECTOR(info);
+	exit->exception.software = INTR_INFO_TYPE(info) == INTR_TYPE_SW_EXCEPTION;
 	exit->exception.has_error_code = info & INTR_INFO_ERROR_CODE;
 	exit->exception.error_code =
 		exit->exception.has_error_code ? (u32)vmcs_read_raw(VMCS_EXIT_INTR_ERROR_CODE) : 0;

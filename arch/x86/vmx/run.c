@@ -154,7 +154,7 @@ static u64 vmx_get_reg(struct vcpu *vcpu, enum vcpu_reg reg)
 	case VCPU_RIP:
 		return cached_rip(to_vmx(vcpu));
 	case VCPU_RFLAGS:
-		return vread(VMCS_GUEST_RFLAGS);
+		return vmx_vm86_guest_rflags(to_vmx(vcpu), vread(VMCS_GUEST_RFLAGS));
 	default:
 		return vcpu->gprs[reg];
 	}
@@ -170,7 +170,7 @@ static void vmx_set_reg(struct vcpu *vcpu, enum vcpu_reg reg, u64 val)
 		set_rip(to_vmx(vcpu), val);
 		break;
 	case VCPU_RFLAGS:
-		vmcs_write(VMCS_GUEST_RFLAGS, val);
+		vmcs_write(VMCS_GUEST_RFLAGS, vmx_vm86_cpu_rflags(to_vmx(vcpu), val));
 		break;
 	default:
 		vcpu->gprs[reg] = val;
@@ -253,6 +253,8 @@ static int set_cr0(struct vmx_vcpu *vx, u64 val)
 		return -EINVAL;
 	vmcs_write(VMCS_GUEST_CR0,
 		   (vread(VMCS_GUEST_CR0) & ~CR0_GUEST_OWNED) | (val & CR0_GUEST_OWNED));
+	if (!vx->ept && ((val ^ vx->cr0) & X86_CR0_PE))
+		vmx_vm86_cr0_pe_changed(vx, val & X86_CR0_PE);
 	vx->efer = efer;
 	vx->cr0 = val & ~CR0_GUEST_OWNED;
 	return apply_paging(vx);
@@ -313,7 +315,10 @@ static int vmx_set_creg(struct vcpu *vcpu, enum vcpu_creg reg, u64 val)
 
 static unsigned int vmx_cpl(struct vcpu *vcpu)
 {
-	/* The CPL is SS.DPL (SDM Vol. 3C, 27.3.1.2), bits 6:5 of the access rights. */
+	/* The CPL is SS.DPL (SDM Vol. 3C, 27.3.1.2), bits 6:5 of the access rights; vm86 runs
+	 * real mode, whose CPL is 0. */
+	if (to_vmx(vcpu)->vm86)
+		return 0;
 	return (cached_ss_ar(to_vmx(vcpu)) >> 5) & 3;
 }
 
@@ -398,6 +403,10 @@ static void vmx_inject_exception(struct vcpu *vcpu, u8 vector, bool has_error_co
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
 
+	if (vx->vm86) {
+		vmx_vm86_inject(vx, vector);
+		return;
+	}
 	/* Real mode delivers no error code; VM entry refuses one there (27.2.1.3). */
 	if (!(vx->cr0 & X86_CR0_PE))
 		has_error_code = false;
@@ -464,6 +473,10 @@ static const struct vcpu_ops vmx_vcpu_ops = {
 	.flush_guest_tlb = vmx_flush_guest_tlb,
 	.set_mmu_root = vmx_set_mmu_root,
 	.dump = vmx_dump,
+	.get_seg = vmx_get_seg,
+	.set_seg = vmx_set_seg,
+	.get_dtable = vmx_get_dtable,
+	.set_dtable = vmx_set_dtable,
 };
 
 /* The vCPU is pinned: vcpu->cpu is the CPU running this. */
@@ -524,6 +537,7 @@ void arch_vcpu_destroy(struct vcpu *vcpu)
 
 	if (!vx)
 		return;
+	vmx_vm86_destroy(vx);
 	vmcs_clear(vx->vmcs);
 	if (current_vmcs[cpu] == vx->vmcs)
 		current_vmcs[cpu] = 0;

@@ -22,6 +22,29 @@
 #define INTR_TYPE_PRIV_SW_EXC  5
 #define INTR_TYPE_SW_EXCEPTION 6
 
+/*
+ * Segment access rights as the VMCS holds them (SDM Vol. 3C, 25.4.1 "Guest Register State",
+ * table "Format of Access Rights"): the descriptor's type, S, DPL, P, AVL, L, D/B, G bits, plus
+ * bit 16 "segment unusable".
+ */
+#define AR_TYPE_DATA_RW_A 0x3 /* read/write data, accessed */
+#define AR_TYPE_CODE_RX_A 0xb /* execute/read code, accessed */
+#define AR_TYPE_TSS_BUSY  0xb /* 32-bit (or 64-bit) busy TSS */
+#define AR_S		  BIT(4)
+#define AR_DPL(n)	  ((u32)(n) << 5)
+#define AR_P		  BIT(7)
+#define AR_DB		  BIT(14)
+#define AR_G		  BIT(15)
+#define AR_UNUSABLE	  BIT(16)
+
+#define AR_FLAT32_CODE	  (AR_TYPE_CODE_RX_A | AR_S | AR_P | AR_DB | AR_G)
+#define AR_FLAT32_DATA	  (AR_TYPE_DATA_RW_A | AR_S | AR_P | AR_DB | AR_G)
+#define AR_REAL_CODE	  (AR_TYPE_CODE_RX_A | AR_S | AR_P)
+#define AR_REAL_DATA	  (AR_TYPE_DATA_RW_A | AR_S | AR_P)
+#define AR_TR		  (AR_TYPE_TSS_BUSY | AR_P)
+/* What every segment register holds in virtual-8086 mode (SDM Vol. 3C, 27.3.1.2). */
+#define AR_VM86 (AR_TYPE_DATA_RW_A | AR_S | AR_DPL(3) | AR_P)
+
 struct vmx_vcpu {
 	struct vcpu *vcpu;
 	paddr_t vmcs;
@@ -49,6 +72,15 @@ struct vmx_vcpu {
 	u32 cached;
 	u64 rip;
 	u32 cs_ar, ss_ar;
+	/*
+	 * Real mode in shadow mode runs in virtual-8086 mode (vm86.c). vm86_tss: the TSS pages,
+	 * 0 for a VM that never enters real mode; vm86: the CPU runs the guest in vm86 now, with
+	 * IOPL 3 and the guest's own IOPL kept in vm86_iopl; saved_tr: the guest's TR meanwhile.
+	 */
+	paddr_t vm86_tss;
+	bool vm86;
+	u64 vm86_iopl;
+	struct vcpu_segment saved_tr;
 };
 
 #define VMX_CACHED_RIP	 BIT(0)
@@ -88,6 +120,18 @@ u64 vmx_eptp(paddr_t root);
 u64 vmx_guest_cr0(const struct vmx_vcpu *vx, u64 cr0);
 u64 vmx_guest_cr4(const struct vmx_vcpu *vx, u64 cr4);
 u64 vmx_guest_efer(const struct vmx_vcpu *vx, u64 cr0, u64 efer);
+
+/* vm86.c */
+int vmx_vm86_init(struct vmx_vcpu *vx, char *err, size_t errlen);
+void vmx_vm86_destroy(struct vmx_vcpu *vx);
+void vmx_vm86_cr0_pe_changed(struct vmx_vcpu *vx, bool pe);
+u64 vmx_vm86_guest_rflags(const struct vmx_vcpu *vx, u64 cpu_rflags);
+u64 vmx_vm86_cpu_rflags(struct vmx_vcpu *vx, u64 guest_rflags);
+void vmx_vm86_inject(struct vmx_vcpu *vx, u8 vector);
+void vmx_get_seg(struct vcpu *vcpu, enum vcpu_seg seg, struct vcpu_segment *out);
+void vmx_set_seg(struct vcpu *vcpu, enum vcpu_seg seg, const struct vcpu_segment *val);
+void vmx_get_dtable(struct vcpu *vcpu, enum vcpu_dtable table, u64 *base, u16 *limit);
+void vmx_set_dtable(struct vcpu *vcpu, enum vcpu_dtable table, u64 base, u16 limit);
 
 /* exit_decode.c: the rest of the record, once arch_reason, insn_len and arch_qualification = 0 are
  * in */

@@ -12,26 +12,6 @@
 
 #include "vcpu.h"
 
-/*
- * Segment access rights as the VMCS holds them (SDM Vol. 3C, 25.4.1 "Guest Register State",
- * table "Format of Access Rights"): the descriptor's type, S, DPL, P, AVL, L, D/B, G bits, plus
- * bit 16 "segment unusable".
- */
-#define AR_TYPE_DATA_RW_A 0x3 /* read/write data, accessed */
-#define AR_TYPE_CODE_RX_A 0xb /* execute/read code, accessed */
-#define AR_TYPE_TSS_BUSY  0xb /* 32-bit (or 64-bit) busy TSS */
-#define AR_S		  BIT(4)
-#define AR_P		  BIT(7)
-#define AR_DB		  BIT(14)
-#define AR_G		  BIT(15)
-#define AR_UNUSABLE	  BIT(16)
-
-#define AR_FLAT32_CODE	  (AR_TYPE_CODE_RX_A | AR_S | AR_P | AR_DB | AR_G)
-#define AR_FLAT32_DATA	  (AR_TYPE_DATA_RW_A | AR_S | AR_P | AR_DB | AR_G)
-#define AR_REAL_CODE	  (AR_TYPE_CODE_RX_A | AR_S | AR_P)
-#define AR_REAL_DATA	  (AR_TYPE_DATA_RW_A | AR_S | AR_P)
-#define AR_TR		  (AR_TYPE_TSS_BUSY | AR_P)
-
 /* 25.4.2 "Guest Non-Register State": a VMCS link pointer of all ones means "no shadow VMCS". */
 #define VMCS_LINK_NONE (~0ull)
 /* Architectural reset values: RFLAGS bit 1, DR7 bit 10, the power-up PAT (SDM Vol. 3A 11.12.4). */
@@ -97,6 +77,9 @@ u64 vmx_guest_cr4(const struct vmx_vcpu *vx, u64 cr4)
 {
 	if (!vx->ept)
 		cr4 |= X86_CR4_PAE;
+	/* virtual-8086 mode extensions: INT n through the IVT (vm86.c) */
+	if (vx->vm86)
+		cr4 |= X86_CR4_VME;
 	return vmx_cr4_fixed(vmx_get_caps(), cr4);
 }
 
@@ -277,10 +260,6 @@ int vmx_vmcs_setup(struct vmx_vcpu *vx, u64 entry_rip, char *err, size_t errlen)
 	struct vmx_wanted want;
 	int ret;
 
-	if (vm->opt.entry == VM_ENTRY_REAL && !vx->ept) {
-		snprintf(err, errlen, "entry=real needs unrestricted guest, which needs mmu=ept");
-		return -EINVAL;
-	}
 	if (alloc_bitmaps()) {
 		snprintf(err, errlen, "out of memory for the I/O and MSR bitmaps");
 		return -ENOMEM;
@@ -306,6 +285,9 @@ int vmx_vmcs_setup(struct vmx_vcpu *vx, u64 entry_rip, char *err, size_t errlen)
 		snprintf(err, errlen, "VMWRITE failed while building the VMCS");
 		return -EIO;
 	}
+	/* Without unrestricted guest (shadow mode) real mode runs in virtual-8086 mode. */
+	if (vm->opt.entry == VM_ENTRY_REAL && !vx->ept)
+		return vmx_vm86_init(vx, err, errlen);
 	return 0;
 }
 
