@@ -4,7 +4,9 @@
 
 /* Left by modes_asm.S while in real mode. */
 extern u32 rm_ran, rm_magic, rm_cr0, rm_alias_read, lm_efer;
+extern u32 rm_int_count, rm_ud_count, rm_lsr, rm_efer, rt_cr0;
 u64 long_mode_swap64(u32 cr3, u32 la57, u64 va);
+u32 real_mode_roundtrip(void);
 
 #define RM_MARKER_ADDR 0x7020
 #define RM_MARKER      0x52ea1000u
@@ -30,6 +32,10 @@ static void test_real_mode(void)
 	check(!(rm_cr0 & CR0_PE), "CR0 0x%x in real mode has PE set", rm_cr0);
 	check(rm_alias_read == RM_ALIAS_VALUE, "0701:0000 read 0x%x, 0700:0010 holds 0x%x",
 	      rm_alias_read, RM_ALIAS_VALUE);
+	check(rm_int_count == 1, "INT n through the IVT ran its handler %u times", rm_int_count);
+	check(rm_ud_count == 1, "UD2 reached the IVT's #UD handler %u times", rm_ud_count);
+	check(rm_lsr & UART_LSR_THRE, "COM1 LSR 0x%x in real mode lacks THRE", rm_lsr);
+	check(!(rm_efer & (EFER_LME | EFER_LMA)), "RDMSR EFER in real mode: 0x%x", rm_efer);
 	diag("real mode entered %s", rm_magic == MB1_BOOT_MAGIC
 					     ? "from multiboot (dropped from protected mode)"
 					     : "directly (entry=real)");
@@ -133,10 +139,22 @@ static void test_long_5level(void)
 	long_test(PT_5LEVEL, 0x00abcdef12345000ull);
 }
 
+/* Protected mode back to real mode (through a 16-bit segment), an INT n there, and back. */
+static void test_real_again(void)
+{
+	u32 count = real_mode_roundtrip();
+
+	check(!(rt_cr0 & CR0_PE), "CR0 0x%x back in real mode has PE set", rt_cr0);
+	check(count == 2, "INT n in the second real-mode visit: handler count %u, want 2", count);
+	check(rd32(RM_MARKER_ADDR) == RM_MARKER, "the marker at 0x%x reads 0x%x", RM_MARKER_ADDR,
+	      rd32(RM_MARKER_ADDR));
+}
+
 static const struct guest_test tests[] = {
 	{ "real_mode", test_real_mode },       { "protected_flat", test_protected_flat },
 	{ "paging_32bit", test_paging_32bit }, { "paging_pae", test_paging_pae },
 	{ "long_4level", test_long_4level },   { "long_5level", test_long_5level },
+	{ "real_again", test_real_again },
 };
 
 void guest_main(void)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* `modes` entry: real mode first (directly from Keel, or dropped into from multiboot), and the
  * long-mode excursion the 32-bit C code makes for its 4- and 5-level checks. */
+#include <keel/guest_abi.h>
+
 #include "x86.h"
 
 /* The multiboot header's a.out fields: load the file as it is, enter at mb_entry (SDM-free:
@@ -12,6 +14,11 @@
 
 /* Real-mode results, read by modes.c. Scratch at linear 0x7000-0x7fff. */
 #define RM_SCRATCH_SEG 0x0700
+/* The software interrupt real mode takes through the IVT (an otherwise unused vector). */
+#define RM_INT_VEC     0x42
+#define RM_VEC_UD      6
+#define IVT_ENTRY_SIZE 4
+#define UD2_LEN	       2
 
 	.section .multiboot, "a"
 	.balign 4
@@ -72,6 +79,21 @@ real_common:
 	movw	%ax, rm_alias_read
 	/* A marker the protected-mode code finds at linear 0x7020. */
 	movl	$0x52eA1000, %es:0x20
+	/* INT n through the IVT and back with IRET. */
+	movw	$rm_int_handler, RM_INT_VEC * IVT_ENTRY_SIZE
+	movw	$0, RM_INT_VEC * IVT_ENTRY_SIZE + 2
+	int	$RM_INT_VEC
+	/* An exception through the IVT: #UD, whose handler steps over the UD2. */
+	movw	$rm_ud_handler, RM_VEC_UD * IVT_ENTRY_SIZE
+	movw	$0, RM_VEC_UD * IVT_ENTRY_SIZE + 2
+	ud2
+	/* Port I/O (no HLT): COM1's line status. RDMSR at real mode's CPL 0. */
+	movw	$KEEL_GUEST_COM1_PORT + UART_LSR, %dx
+	inb	%dx, %al
+	movb	%al, rm_lsr
+	movl	$MSR_IA32_EFER, %ecx
+	rdmsr
+	movl	%eax, rm_efer
 	movl	$1, rm_ran
 	movl	%esi, rm_magic
 	lgdtl	gdt_desc
@@ -83,6 +105,74 @@ real_common:
 2:	movl	%esi, %eax
 	movl	%edi, %ebx
 	jmp	start32
+
+	.code16
+rm_int_handler:
+	incl	rm_int_count
+	iret
+
+rm_ud_handler:
+	push	%bp
+	movw	%sp, %bp
+	addw	$UD2_LEN, 2(%bp)	/* the pushed IP: past the UD2 */
+	pop	%bp
+	incl	rm_ud_count
+	iret
+
+/*
+ * u32 real_mode_roundtrip(void): from 32-bit protected mode (paging off, interrupts off) back
+ * to real mode through a 16-bit segment, INT RM_INT_VEC there, and back to protected mode.
+ * Returns the INT handler's count. Lives in .text.entry: real mode runs it at CS = 0.
+ */
+	.code32
+	.globl real_mode_roundtrip
+real_mode_roundtrip:
+	push	%ebx
+	push	%esi
+	push	%edi
+	push	%ebp
+	movl	%esp, rt_esp
+	sidt	rt_idt
+	ljmp	$SEL_KCODE16, $1f
+	.code16
+1:	movw	$SEL_KDATA16, %ax
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	%ax, %fs
+	movw	%ax, %gs
+	movw	%ax, %ss
+	movl	%cr0, %eax
+	andl	$~CR0_PE, %eax
+	movl	%eax, %cr0
+	ljmp	$0, $2f
+2:	xorw	%ax, %ax
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	%ax, %ss
+	movw	$rm_stack_top, %sp
+	lidt	rm_idt
+	movl	%cr0, %eax
+	movl	%eax, rt_cr0
+	int	$RM_INT_VEC
+	movl	%cr0, %eax
+	orl	$CR0_PE, %eax
+	movl	%eax, %cr0
+	ljmpl	$SEL_KCODE32, $3f
+	.code32
+3:	movw	$SEL_KDATA, %ax
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	%ax, %fs
+	movw	%ax, %gs
+	movw	%ax, %ss
+	movl	rt_esp, %esp
+	lidt	rt_idt
+	pop	%ebp
+	pop	%edi
+	pop	%esi
+	pop	%ebx
+	movl	rm_int_count, %eax
+	ret
 
 /*
  * u64 long_mode_swap64(u32 cr3, u32 la57, u64 va): from 32-bit protected mode (paging off)
@@ -155,6 +245,7 @@ long_mode_swap64:
 	.data
 	.balign 8
 	.globl rm_ran, rm_magic, rm_cr0, rm_alias_read, lm_efer
+	.globl rm_int_count, rm_ud_count, rm_lsr, rm_efer, rt_cr0
 lm_result:
 	.quad 0
 lm_efer:
@@ -166,6 +257,21 @@ rm_magic:
 rm_cr0:
 	.long 0
 rm_alias_read:
+	.long 0
+rm_int_count:
+	.long 0
+rm_ud_count:
+	.long 0
+rm_lsr:
+	.long 0
+rm_efer:
+	.long 0
+rt_cr0:
+	.long 0
+rt_esp:
+	.long 0
+rt_idt:
+	.word 0
 	.long 0
 rm_idt:
 	.word 0x3ff
