@@ -33,11 +33,23 @@ static u64 seg_base(struct vcpu *vcpu, enum vcpu_seg seg)
 	return s.base;
 }
 
-/* With CR0.PE = 0 there is no paging: a linear address is the guest-physical one. */
+/*
+ * With CR0.PE = 0 there is no paging: a linear address is the guest-physical one. A frame that
+ * still holds a shadowed guest page table (from before the guest left protected mode) learns of
+ * the write as from any emulated instruction.
+ */
 static bool push16(struct vcpu *vcpu, const struct vcpu_segment *ss, u16 *sp, u16 val)
 {
+	struct vm *vm = vcpu->vm;
+	u64 gpa;
+
 	*sp -= 2;
-	return !vm_write_guest(vcpu->vm, ss->base + *sp, &val, sizeof(val));
+	gpa = ss->base + *sp;
+	if (vm_write_guest(vm, gpa, &val, sizeof(val)))
+		return false;
+	if (vm->opt.mmu == MMU_MODE_SHADOW && mmu_gfn_write_tracked(&vm->mmu, gpa >> 12))
+		mmu_track_write(&vcpu->mmu, gpa, sizeof(val));
+	return true;
 }
 
 bool emul_real_mode_deliver(struct vcpu *vcpu, u8 vector, u16 ret_ip)
