@@ -4,13 +4,14 @@
 
 /* Left by modes_asm.S while in real mode. */
 extern u32 rm_ran, rm_magic, rm_cr0, rm_alias_read, lm_efer;
-extern u32 rm_int_count, rm_ud_count, rm_lsr, rm_efer, rt_cr0;
+extern u32 rm_int_count, rm_ud_count, rm_lsr, rm_efer, rm_cr2, rt_cr0;
 u64 long_mode_swap64(u32 cr3, u32 la57, u64 va);
 u32 real_mode_roundtrip(void);
 
 #define RM_MARKER_ADDR 0x7020
 #define RM_MARKER      0x52ea1000u
 #define RM_ALIAS_VALUE 0xbeef
+#define RM_CR2_VALUE   0x00c2c2c2u
 
 static u32 rd32(uintptr_t va)
 {
@@ -36,6 +37,8 @@ static void test_real_mode(void)
 	check(rm_ud_count == 1, "UD2 reached the IVT's #UD handler %u times", rm_ud_count);
 	check(rm_lsr & UART_LSR_THRE, "COM1 LSR 0x%x in real mode lacks THRE", rm_lsr);
 	check(!(rm_efer & (EFER_LME | EFER_LMA)), "RDMSR EFER in real mode: 0x%x", rm_efer);
+	check(rm_cr2 == RM_CR2_VALUE, "CR2 read back 0x%x in real mode, want 0x%x", rm_cr2,
+	      RM_CR2_VALUE);
 	diag("real mode entered %s", rm_magic == MB1_BOOT_MAGIC
 					     ? "from multiboot (dropped from protected mode)"
 					     : "directly (entry=real)");

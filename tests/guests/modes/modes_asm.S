@@ -19,6 +19,7 @@
 #define RM_VEC_UD      6
 #define IVT_ENTRY_SIZE 4
 #define UD2_LEN	       2
+#define RM_CR2_VALUE   0x00c2c2c2
 
 	.section .multiboot, "a"
 	.balign 4
@@ -94,6 +95,13 @@ real_common:
 	movl	$MSR_IA32_EFER, %ecx
 	rdmsr
 	movl	%eax, rm_efer
+	/* More of what real mode allows at CPL 0: CLTS, WBINVD, MOV to and from CR2. */
+	clts
+	wbinvd
+	movl	$RM_CR2_VALUE, %eax
+	movl	%eax, %cr2
+	movl	%cr2, %ebx
+	movl	%ebx, rm_cr2
 	movl	$1, rm_ran
 	movl	%esi, rm_magic
 	lgdtl	gdt_desc
@@ -121,7 +129,8 @@ rm_ud_handler:
 
 /*
  * u32 real_mode_roundtrip(void): from 32-bit protected mode (paging off, interrupts off) back
- * to real mode through a 16-bit segment, INT RM_INT_VEC there, and back to protected mode.
+ * to real mode through a 16-bit segment, INT RM_INT_VEC there, and back to protected mode
+ * (LMSW).
  * Returns the INT handler's count. Lives in .text.entry: real mode runs it at CS = 0.
  */
 	.code32
@@ -154,9 +163,10 @@ real_mode_roundtrip:
 	movl	%cr0, %eax
 	movl	%eax, rt_cr0
 	int	$RM_INT_VEC
-	movl	%cr0, %eax
-	orl	$CR0_PE, %eax
-	movl	%eax, %cr0
+	/* Back through LMSW this time (SMSW reads the low 16 bits of CR0). */
+	smsw	%ax
+	orw	$CR0_PE, %ax
+	lmsw	%ax
 	ljmpl	$SEL_KCODE32, $3f
 	.code32
 3:	movw	$SEL_KDATA, %ax
@@ -245,7 +255,7 @@ long_mode_swap64:
 	.data
 	.balign 8
 	.globl rm_ran, rm_magic, rm_cr0, rm_alias_read, lm_efer
-	.globl rm_int_count, rm_ud_count, rm_lsr, rm_efer, rt_cr0
+	.globl rm_int_count, rm_ud_count, rm_lsr, rm_efer, rm_cr2, rt_cr0
 lm_result:
 	.quad 0
 lm_efer:
@@ -265,6 +275,8 @@ rm_ud_count:
 rm_lsr:
 	.long 0
 rm_efer:
+	.long 0
+rm_cr2:
 	.long 0
 rt_cr0:
 	.long 0
