@@ -65,6 +65,9 @@ u64 vmx_guest_cr0(const struct vmx_vcpu *vx, u64 cr0)
 	 */
 	if (!vx->ept)
 		cr0 |= X86_CR0_PE | X86_CR0_PG | X86_CR0_WP;
+	/* Real mode has no alignment checks; vm86 at CPL 3 would have them. */
+	if (vx->vm86)
+		cr0 &= ~X86_CR0_AM;
 	return vmx_cr0_fixed(c, cr0, vx->unrestricted);
 }
 
@@ -77,9 +80,13 @@ u64 vmx_guest_cr4(const struct vmx_vcpu *vx, u64 cr4)
 {
 	if (!vx->ept)
 		cr4 |= X86_CR4_PAE;
-	/* virtual-8086 mode extensions: INT n through the IVT (vm86.c) */
+	/*
+	 * Virtual-8086 mode extensions send INT n through the IVT (vm86.c). What CR4 restricts at
+	 * CPL > 0 must not reach real mode, whose CPL is 0: RDTSC (TSD), SGDT and friends (UMIP),
+	 * and the CPU's implicit supervisor accesses (TSS bitmaps) to U pages (SMAP).
+	 */
 	if (vx->vm86)
-		cr4 |= X86_CR4_VME;
+		cr4 = (cr4 | X86_CR4_VME) & ~(X86_CR4_TSD | X86_CR4_UMIP | X86_CR4_SMAP);
 	return vmx_cr4_fixed(vmx_get_caps(), cr4);
 }
 

@@ -33,6 +33,7 @@
 #define X86_CR4_PCE	   (_UL(1) << 8)
 #define X86_CR4_OSFXSR	   (_UL(1) << 9)
 #define X86_CR4_OSXMMEXCPT (_UL(1) << 10)
+#define X86_CR4_UMIP	   (_UL(1) << 11)
 #define X86_CR4_LA57	   (_UL(1) << 12)
 #define X86_CR4_VMXE	   (_UL(1) << 13)
 #define X86_CR4_FSGSBASE   (_UL(1) << 16)
