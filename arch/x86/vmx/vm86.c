@@ -170,10 +170,8 @@ static bool enter_vm86(struct vmx_vcpu *vx)
 		read_seg(i, &segs[i]);
 		if (!to_vm86_seg(&segs[i])) {
 			vm_stop(vx->vcpu->vm, VM_STOP_UNHANDLED,
-				"real mode with %s base 0x%lx limit 0x%x: Keel runs real mode as "
-				"virtual-8086 mode, which needs base = selector << 4 below 1 MiB "
-				"and "
-				"a 64 KiB limit (no unreal mode)",
+				"real mode with %s base 0x%lx limit 0x%x: vm86 needs a base below "
+				"1 MiB, limit 0xffff (no unreal mode)",
 				names[i], (unsigned long)segs[i].base, segs[i].limit);
 			return false;
 		}
