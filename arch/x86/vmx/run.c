@@ -86,15 +86,26 @@ static struct vmx_vcpu *to_vmx(struct vcpu *vcpu)
 /*
  * Writes what the CPU runs the guest with for the guest's CR0, CR4 and EFER, the read shadows,
  * and "IA-32e mode guest", which must equal the EFER.LMA the CPU gets (SDM Vol. 3C, 27.3.1.1).
+ * Shadow paging keeps EFER.NXE on in the CPU whatever the guest's: an SPTE may need XD where
+ * the guest's entry has none (a CR0.WP = 0 write under SMEP), and the walker enforces the
+ * guest's own NXE on its entries. It also runs a guest with paging off with CR0.PG set, so
+ * the CPU's EFER.LME must follow LMA (VM entry demands LME = LMA when CR0.PG is 1, SDM Vol. 3C
+ * 27.3.1.1) while the guest's LME waits for its CR0.PG. The guest reads its EFER from Keel,
+ * never from the CPU.
  */
 static int apply_paging(struct vmx_vcpu *vx)
 {
-	u64 efer = vmx_guest_efer(vx, vx->cr0, vx->efer);
+	u64 efer = vx->efer;
 	u64 entry = vx->ctls.value[VMX_CTL_ENTRY] & ~(u64)VMX_ENTRY_CTL_IA32E_GUEST;
 	struct vcpu *vcpu = vx->vcpu;
 	int e = 0;
 	u64 owned = vread(VMCS_GUEST_CR0) & CR0_GUEST_OWNED;
 
+	if (!vx->ept) {
+		efer |= EFER_NXE;
+		if (!(efer & EFER_LMA))
+			efer &= ~EFER_LME;
+	}
 	if (efer & EFER_LMA)
 		entry |= VMX_ENTRY_CTL_IA32E_GUEST;
 	vx->ctls.value[VMX_CTL_ENTRY] = entry;

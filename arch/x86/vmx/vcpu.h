@@ -87,7 +87,6 @@ int vmx_vmcs_setup(struct vmx_vcpu *vx, u64 entry_rip, char *err, size_t errlen)
 u64 vmx_eptp(paddr_t root);
 u64 vmx_guest_cr0(const struct vmx_vcpu *vx, u64 cr0);
 u64 vmx_guest_cr4(const struct vmx_vcpu *vx, u64 cr4);
-u64 vmx_guest_efer(const struct vmx_vcpu *vx, u64 cr0, u64 efer);
 
 /* exit_decode.c: the rest of the record, once arch_reason, insn_len and arch_qualification = 0 are
  * in */
