@@ -36,24 +36,24 @@
 #define SPTE_X86_SW_MMU_WRITABLE  BIT(9)
 #define SPTE_EPT_SW_HOST_WRITABLE BIT(52)
 #define SPTE_EPT_SW_MMU_WRITABLE  BIT(53)
-#define SPTE_ADDR_MASK		0x000ffffffffff000ULL
-#define SPTE_PKEY_MASK		GPT_PKEY_MASK /* x86 leaves carry the guest's protection key */
+#define SPTE_ADDR_MASK		  0x000ffffffffff000ULL
+#define SPTE_PKEY_MASK		  GPT_PKEY_MASK /* x86 leaves carry the guest's protection key */
 
-#define SPTE_LEVEL_SHIFT(level) (12 + 9 * ((level)-1))
-#define SPTE_LEVEL_PAGES(level) (1ULL << (9 * ((level)-1)))
-#define SPTE_ENTRIES		512
+#define SPTE_LEVEL_SHIFT(level)	  (12 + 9 * ((level)-1))
+#define SPTE_LEVEL_PAGES(level)	  (1ULL << (9 * ((level)-1)))
+#define SPTE_ENTRIES		  512
 
 /* The hardware bits of one format, chosen once per VM. */
 struct spte_format {
-	u64 readable;  /* present to the CPU: x86 P, EPT R */
-	u64 writable;  /* x86 R/W, EPT W */
-	u64 user;      /* x86 U/S; EPT has none */
-	u64 exec;      /* EPT X; x86 has none (executable unless nx) */
-	u64 nx;	       /* x86 XD; EPT has none */
-	u64 accessed;  /* x86 A, EPT A */
-	u64 dirty;     /* x86 D, EPT D */
-	u64 large;     /* x86 PS, EPT bit 7 */
-	u64 leaf_attr; /* EPT: memory type WB; x86: none */
+	u64 readable;	      /* present to the CPU: x86 P, EPT R */
+	u64 writable;	      /* x86 R/W, EPT W */
+	u64 user;	      /* x86 U/S; EPT has none */
+	u64 exec;	      /* EPT X; x86 has none (executable unless nx) */
+	u64 nx;		      /* x86 XD; EPT has none */
+	u64 accessed;	      /* x86 A, EPT A */
+	u64 dirty;	      /* x86 D, EPT D */
+	u64 large;	      /* x86 PS, EPT bit 7 */
+	u64 leaf_attr;	      /* EPT: memory type WB; x86: none */
 	u64 sw_host_writable; /* software bits, see above (0: not kept in this format) */
 	u64 sw_mmu_writable;
 	bool ept;
