@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const stop_names[VM_STOP_REASON_COUNT] = {
@@ -166,9 +167,18 @@ static void free_ram(struct vm *vm)
 	vm->nr_chunks = 0;
 }
 
+static int cmp_paddr(const void *a, const void *b)
+{
+	paddr_t x = *(const paddr_t *)a, y = *(const paddr_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
- * Guest RAM: 4 MiB buddy blocks, and one memslot for each run of blocks that happen to be
- * physically contiguous, so the MMU may map them with large pages.
+ * Guest RAM: 4 MiB buddy blocks, and one memslot for each run of blocks that are physically
+ * contiguous, so the MMU may map them with large pages. The buddy allocator hands out a free
+ * range's blocks from its top down, so the blocks are put in ascending host order before the
+ * runs are cut: a fresh boot's RAM then takes a memslot per free range, not one per block.
  */
 static int add_ram(struct vm *vm)
 {
@@ -183,6 +193,7 @@ static int add_ram(struct vm *vm)
 		if (!vm->ram_chunks[i])
 			return -ENOMEM;
 	}
+	qsort(vm->ram_chunks, vm->nr_chunks, sizeof(paddr_t), cmp_paddr);
 	for (unsigned int i = 1; i <= vm->nr_chunks; i++) {
 		u64 npages;
 
