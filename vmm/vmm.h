@@ -341,6 +341,22 @@ const char *vm_stop_reason_name(enum vm_stop_reason reason);
 enum vm_stop_reason vm_stop_reason_parse(const char *word);
 const char *vm_exit_kind_name(enum vm_exit_kind kind);
 
+/* vm.c: guest-virtual memory, as the vCPU's current paging, CPL and RFLAGS.AC see it. */
+enum vcpu_mem_result {
+	VCPU_MEM_OK,
+	VCPU_MEM_FAULT,	  /* the guest got #PF or #GP (or must retry): resume, do not skip */
+	VCPU_MEM_STOPPED, /* the translation led outside guest RAM: the VM was stopped */
+};
+
+/*
+ * Reads (GUEST_ACCESS_READ) or writes (GUEST_ACCESS_WRITE) @len bytes (at most a page) at @gva,
+ * checked and with A/D updates as the CPU would do them; with @buf NULL only checks. A
+ * non-canonical address gets #GP(0), a refused walk #PF. Writes to a frame the shadow MMU
+ * tracks reach it.
+ */
+enum vcpu_mem_result vcpu_access_gva(struct vcpu *vcpu, u64 gva, void *buf, unsigned int len,
+				     enum guest_access_kind kind);
+
 /* vcpu.c / run.c: one vCPU runs on the calling CPU until its VM stops */
 int vcpu_create(struct vm *vm, unsigned int id, u64 entry_rip, u64 cmdline_gpa);
 void vcpu_destroy(struct vcpu *vcpu);

@@ -15,19 +15,25 @@
 #define INSN_INFO_BASE(v)	(((v) >> 23) & 0xf)
 #define INSN_INFO_BASE_INVALID	BIT(27)
 #define INSN_INFO_REG2(v)	(((v) >> 28) & 0xf)
+#define INSN_INFO_SEG_FS	4 /* segment numbers: ES, CS, SS, DS, FS, GS */
 
 static u64 gpr(struct vcpu *vcpu, unsigned int reg)
 {
 	return vcpu_reg_read(vcpu, (enum vcpu_reg)reg);
 }
 
+/*
+ * The descriptor's linear address: the effective address at the instruction's address size,
+ * plus the segment base, which 64-bit mode ignores for ES, CS, SS and DS (SDM Vol. 3A, 3.4.4);
+ * outside 64-bit mode linear addresses have 32 bits.
+ */
 static void decode_invpcid(struct vcpu *vcpu, struct vm_exit *exit)
 {
 	u64 info = vmcs_read_raw(VMCS_EXIT_INSTRUCTION_INFO);
 	u64 addr = exit->arch_qualification; /* the displacement */
-	unsigned int size = INSN_INFO_ADDR_SIZE(info);
+	unsigned int size = INSN_INFO_ADDR_SIZE(info), seg = INSN_INFO_SEG(info);
+	bool mode64 = vcpu->ops->mode64(vcpu);
 
-	addr += vmcs_read_raw(VMCS_GUEST_ES_BASE + 2 * INSN_INFO_SEG(info));
 	if (!(info & INSN_INFO_BASE_INVALID))
 		addr += gpr(vcpu, INSN_INFO_BASE(info));
 	if (!(info & INSN_INFO_INDEX_INVALID))
@@ -36,7 +42,9 @@ static void decode_invpcid(struct vcpu *vcpu, struct vm_exit *exit)
 		addr &= 0xffff;
 	else if (size == 1)
 		addr &= 0xffffffff;
-	exit->invpcid.desc_gva = addr;
+	if (!mode64 || seg >= INSN_INFO_SEG_FS)
+		addr += vmcs_read_raw(VMCS_GUEST_ES_BASE + 2 * seg);
+	exit->invpcid.desc_gva = mode64 ? addr : (u32)addr;
 	exit->invpcid.type = gpr(vcpu, INSN_INFO_REG2(info));
 }
 
