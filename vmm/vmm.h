@@ -124,6 +124,9 @@ struct vm_exit {
 			bool in; /* IN/INS; false for OUT/OUTS */
 			bool string;
 			bool rep;
+			/* INS/OUTS: address size in bytes (2, 4, 8; 0 when the CPU does not say) */
+			u8 addr_size;
+			u64 gva; /* INS/OUTS: linear address of the first element */
 		} io;
 		struct {
 			u32 msr; /* from ECX; the value to write is in EDX:EAX */

@@ -17,6 +17,12 @@
 #define INSN_INFO_REG2(v)	(((v) >> 28) & 0xf)
 #define INSN_INFO_SEG_FS	4 /* segment numbers: ES, CS, SS, DS, FS, GS */
 
+/*
+ * INS and OUTS (SDM Vol. 3C, 28.2.5, with IA32_VMX_BASIC[54]): the address size in bits 9:7, as
+ * above; the guest-linear address field holds the memory operand's linear address.
+ */
+#define INSN_INFO_IO_ADDR_BYTES(v) (2u << INSN_INFO_ADDR_SIZE(v))
+
 static u64 gpr(struct vcpu *vcpu, unsigned int reg)
 {
 	return vcpu_reg_read(vcpu, (enum vcpu_reg)reg);
@@ -91,6 +97,12 @@ static void decode_io(struct vm_exit *exit)
 	exit->io.in = VMX_QUAL_IO_IN(q);
 	exit->io.string = VMX_QUAL_IO_STRING(q);
 	exit->io.rep = VMX_QUAL_IO_REP(q);
+	exit->io.addr_size = 0;
+	if (exit->io.string && vmx_get_caps()->ins_outs_info) {
+		exit->io.addr_size =
+			(u8)INSN_INFO_IO_ADDR_BYTES(vmcs_read_raw(VMCS_EXIT_INSTRUCTION_INFO));
+		exit->io.gva = vmcs_read_raw(VMCS_GUEST_LINEAR_ADDR);
+	}
 }
 
 static void decode_cr(struct vm_exit *exit)
