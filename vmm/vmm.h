@@ -316,9 +316,10 @@ struct vm {
 extern const struct guest_mem_ops vm_guest_mem_ops;
 
 /*
- * runner.c: every boot module is a VM, run one after another on this CPU; each is one result
- * in the boot's KTAP report ("ok N <name>" when it ended as its expect= said). Without VMX, each
- * is reported "ok N <name> # SKIP <why>".
+ * runner.c: every boot module is a VM, run one after another on this CPU, or with vm_cpus=N
+ * up to N at once, each on its own CPU; each is one result in the boot's KTAP report, in module
+ * order ("ok N <name>" when it ended as its expect= said). Without VMX, each is reported
+ * "ok N <name> # SKIP <why>".
  */
 struct boot_info;
 struct ktap_report;
