@@ -124,6 +124,9 @@ struct vm_exit {
 			bool in; /* IN/INS; false for OUT/OUTS */
 			bool string;
 			bool rep;
+			/* INS/OUTS: address size in bytes (2, 4, 8; 0 when the CPU does not say) */
+			u8 addr_size;
+			u64 gva; /* INS/OUTS: linear address of the first element */
 		} io;
 		struct {
 			u32 msr; /* from ECX; the value to write is in EDX:EAX */
@@ -313,9 +316,10 @@ struct vm {
 extern const struct guest_mem_ops vm_guest_mem_ops;
 
 /*
- * runner.c: every boot module is a VM, run one after another on this CPU; each is one result
- * in the boot's KTAP report ("ok N <name>" when it ended as its expect= said). Without VMX, each
- * is reported "ok N <name> # SKIP <why>".
+ * runner.c: every boot module is a VM, run one after another on this CPU, or with vm_cpus=N
+ * up to N at once, each on its own CPU; each is one result in the boot's KTAP report, in module
+ * order ("ok N <name>" when it ended as its expect= said). Without VMX, each is reported
+ * "ok N <name> # SKIP <why>".
  */
 struct boot_info;
 struct ktap_report;
@@ -340,6 +344,22 @@ const char *vm_stop_reason_name(enum vm_stop_reason reason);
 /* VM_STOP_REASON_COUNT when the word names no reason */
 enum vm_stop_reason vm_stop_reason_parse(const char *word);
 const char *vm_exit_kind_name(enum vm_exit_kind kind);
+
+/* vm.c: guest-virtual memory, as the vCPU's current paging, CPL and RFLAGS.AC see it. */
+enum vcpu_mem_result {
+	VCPU_MEM_OK,
+	VCPU_MEM_FAULT,	  /* the guest got #PF or #GP (or must retry): resume, do not skip */
+	VCPU_MEM_STOPPED, /* the translation led outside guest RAM: the VM was stopped */
+};
+
+/*
+ * Reads (GUEST_ACCESS_READ) or writes (GUEST_ACCESS_WRITE) @len bytes (at most a page) at @gva,
+ * checked and with A/D updates as the CPU would do them; with @buf NULL only checks. A
+ * non-canonical address gets #GP(0), a refused walk #PF. Writes to a frame the shadow MMU
+ * tracks reach it.
+ */
+enum vcpu_mem_result vcpu_access_gva(struct vcpu *vcpu, u64 gva, void *buf, unsigned int len,
+				     enum guest_access_kind kind);
 
 /* vcpu.c / run.c: one vCPU runs on the calling CPU until its VM stops */
 int vcpu_create(struct vm *vm, unsigned int id, u64 entry_rip, u64 cmdline_gpa);
