@@ -47,6 +47,7 @@ static const char *const exit_names[VM_EXIT_KIND_COUNT] = {
 	[VM_EXIT_INVD] = "invd",
 	[VM_EXIT_WBINVD] = "wbinvd",
 	[VM_EXIT_VMX_INSTRUCTION] = "vmx_instruction",
+	[VM_EXIT_SINGLE_STEP] = "single_step",
 	[VM_EXIT_ENTRY_FAILURE] = "entry_failure",
 	[VM_EXIT_OTHER] = "other",
 };

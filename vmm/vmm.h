@@ -97,6 +97,7 @@ enum vm_exit_kind {
 	VM_EXIT_INVD,
 	VM_EXIT_WBINVD,
 	VM_EXIT_VMX_INSTRUCTION, /* VMCALL aside, any VMX instruction: the guest gets #UD */
+	VM_EXIT_SINGLE_STEP,	 /* the one instruction ops->single_step() allowed has run */
 	VM_EXIT_ENTRY_FAILURE,	 /* VMLAUNCH/VMRESUME failed or entry failed on guest state */
 	VM_EXIT_OTHER,		 /* anything Keel does not decode: see arch_reason */
 	VM_EXIT_KIND_COUNT,
@@ -213,6 +214,14 @@ enum exit_action vm_exit_dispatch(struct vcpu *vcpu, const struct vm_exit *exit)
  */
 enum exit_action vcpu_mmu_fault(struct vcpu *vcpu, const struct vm_exit *exit);
 
+/*
+ * Shadow mode write windows (vcpu.c, docs/mmu.md): a write to a tracked guest table runs natively
+ * as one single-stepped instruction. The run loop calls vcpu_end_write_window() for every exit
+ * before anything else looks at it; the single-step exit itself then just resumes.
+ */
+void vcpu_close_write_window(struct vcpu *vcpu, const struct vm_exit *exit);
+enum exit_action vcpu_single_step_done(struct vcpu *vcpu, const struct vm_exit *exit);
+
 /* Implemented by the architecture (arch/x86/vmx/); every call acts on the vCPU's current CPU. */
 struct vcpu_ops {
 	/* RSP, RIP, RFLAGS (the GPRs in vcpu->gprs are plain memory) */
@@ -241,6 +250,14 @@ struct vcpu_ops {
 	void (*set_mmu_root)(struct vcpu *vcpu, paddr_t root_pa);
 	/* registers and arch state on the console */
 	void (*dump)(struct vcpu *vcpu);
+	/*
+	 * Whether the next entry can run exactly one guest instruction and exit right after it
+	 * (VM_EXIT_SINGLE_STEP), or at the exit that instruction causes; false when the CPU has no
+	 * such control, or when an event is pending injection (its delivery would come first).
+	 */
+	bool (*can_single_step)(struct vcpu *vcpu);
+	/* arms (before an entry) or disarms (after the exit) that one-instruction step */
+	void (*single_step)(struct vcpu *vcpu, bool on);
 };
 
 struct vm;
@@ -256,10 +273,13 @@ struct vcpu {
 	struct mmu_vcpu mmu;
 	struct guest_paging_state paging;
 	paddr_t loaded_root; /* the root last handed to ops->set_mmu_root */
-	/* shadow mode: the last write retried after unprotecting its frame, and how often */
-	u64 unprotect_rip;
-	u64 unprotect_gpa;
-	unsigned int unprotect_repeats;
+	/*
+	 * shadow mode: the last write that needed emulation and ran natively instead (after
+	 * unprotecting its frame, or in a write window), and how often in a row it did not complete
+	 */
+	u64 write_retry_rip;
+	u64 write_retry_gpa;
+	unsigned int write_retry_repeats;
 };
 
 enum vm_entry_mode {
@@ -387,6 +407,12 @@ void arch_vcpu_run(struct vcpu *vcpu, struct vm_exit *exit);
 bool arch_vcpu_has_budget_timer(const struct vcpu *vcpu);
 /* Drops every guest translation this CPU caches (EPT and VPID tagged), if it is in VMX. */
 void arch_vmm_flush_guest_tlbs(void);
+
+static inline void vcpu_end_write_window(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	if (mmu_write_window_is_open(&vcpu->mmu))
+		vcpu_close_write_window(vcpu, exit);
+}
 
 static inline u64 vcpu_reg_read(struct vcpu *vcpu, enum vcpu_reg reg)
 {

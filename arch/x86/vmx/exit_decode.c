@@ -154,6 +154,7 @@ static const enum vm_exit_kind simple_kinds[VMX_EXIT_REASON_MAX + 1] = {
 	[VMX_EXIT_VMFUNC] = VM_EXIT_VMX_INSTRUCTION,
 	[VMX_EXIT_PREEMPTION_TIMER] = VM_EXIT_PREEMPTION_TIMER,
 	[VMX_EXIT_WBINVD] = VM_EXIT_WBINVD,
+	[VMX_EXIT_MONITOR_TRAP_FLAG] = VM_EXIT_SINGLE_STEP,
 };
 
 void vmx_decode_exit(struct vmx_vcpu *vx, struct vm_exit *exit)

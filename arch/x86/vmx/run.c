@@ -475,6 +475,8 @@ static const struct vcpu_ops vmx_vcpu_ops = {
 	.flush_guest_tlb = vmx_flush_guest_tlb,
 	.set_mmu_root = vmx_set_mmu_root,
 	.dump = vmx_dump,
+	.can_single_step = vmx_can_single_step,
+	.single_step = vmx_single_step,
 };
 
 /* The vCPU is pinned: vcpu->cpu is the CPU running this. */
@@ -514,6 +516,10 @@ int arch_vcpu_init(struct vcpu *vcpu, u64 entry_rip, u64 rbx, u64 slice_ticks, c
 	ret = vmcs_clear(vx->vmcs) ?: make_current(vx);
 	if (!ret)
 		ret = vmx_vmcs_setup(vx, entry_rip, err, errlen);
+	if (!ret && vmx_step_init(vx)) {
+		snprintf(err, errlen, "VMWRITE failed while clearing the monitor trap flag");
+		ret = -EIO;
+	}
 	if (!ret && apply_paging(vx)) {
 		snprintf(err, errlen, "VMWRITE failed while setting the guest control registers");
 		ret = -EIO;

@@ -49,6 +49,7 @@ struct vmx_vcpu {
 	u32 cached;
 	u64 rip;
 	u32 cs_ar, ss_ar;
+	bool can_step; /* the monitor trap flag may be set (step.c) */
 };
 
 #define VMX_CACHED_RIP	 BIT(0)
@@ -87,6 +88,11 @@ int vmx_vmcs_setup(struct vmx_vcpu *vx, u64 entry_rip, char *err, size_t errlen)
 u64 vmx_eptp(paddr_t root);
 u64 vmx_guest_cr0(const struct vmx_vcpu *vx, u64 cr0);
 u64 vmx_guest_cr4(const struct vmx_vcpu *vx, u64 cr4);
+
+/* step.c: one-instruction steps under the monitor trap flag */
+int vmx_step_init(struct vmx_vcpu *vx);
+bool vmx_can_single_step(struct vcpu *vcpu);
+void vmx_single_step(struct vcpu *vcpu, bool on);
 
 /* exit_decode.c: the rest of the record, once arch_reason, insn_len and arch_qualification = 0 are
  * in */
