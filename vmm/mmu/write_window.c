@@ -76,7 +76,7 @@ static enum mmu_window_result open_locked(struct mmu_vcpu *vcpu, u64 gva, gfn_t 
 	if (window_on_frame(vm, gfn))
 		return MMU_WINDOW_BUSY;
 	sptep = leaf_sptep(vcpu, gva);
-	if (!sptep || !(*sptep & SPTE_SW_HOST_WRITABLE) ||
+	if (!sptep || (slot->flags & MEMSLOT_READONLY) ||
 	    mmu_page_spte_gfn(sptep_to_page(sptep), spte_index(sptep)) != gfn)
 		return MMU_WINDOW_REFUSED;
 	if (!w->snapshot.va && !mmu_plat_table_alloc(&w->snapshot, NULL))
@@ -110,7 +110,7 @@ static void unwind_one(u64 *sptep, void *arg)
 	const struct spte_format *fmt = arg;
 	u64 old = __atomic_load_n(sptep, __ATOMIC_ACQUIRE);
 
-	while (spte_present(old) && spte_writable(fmt, old) && !(old & SPTE_SW_MMU_WRITABLE)) {
+	while (spte_present(old) && spte_writable(fmt, old) && !(old & fmt->sw_mmu_writable)) {
 		if (__atomic_compare_exchange_n(sptep, &old, old & ~fmt->writable, false,
 						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			return;
