@@ -2,6 +2,7 @@
 /* Command-line parser: pure C, shared by the kernel and the hosted unit tests. */
 #include <keel/cmdline.h>
 #include <keel/printk.h>
+#include <keel/smp.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -143,6 +144,25 @@ static void set_console(struct parser *p, const char *word, const char *v)
 	p->opts->console_given = true;
 }
 
+/* vm_cpus=N: how many VMs may run at once, each on its own CPU (vmm/runner.c). */
+static void set_vm_cpus(struct parser *p, const char *word, const char *v)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+
+	if (p->opts->vm_cpus_given) {
+		report(p, "cmdline: '%.*s': vm_cpus= given twice", WORD_SHOWN, word);
+		return;
+	}
+	if (*v < '0' || *v > '9' || *end || n < 1 || n > KEEL_MAX_CPUS) {
+		report(p, "cmdline: '%.*s': vm_cpus must be 1..%d", WORD_SHOWN, word,
+		       KEEL_MAX_CPUS);
+		return;
+	}
+	p->opts->vm_cpus_given = true;
+	p->opts->vm_cpus = (unsigned int)n;
+}
+
 static const struct {
 	const char *key;
 	void (*set)(struct parser *p, const char *word, const char *value);
@@ -150,6 +170,7 @@ static const struct {
 	{ "ktest", set_ktest },
 	{ "loglevel", set_loglevel },
 	{ "console", set_console },
+	{ "vm_cpus", set_vm_cpus },
 };
 
 /* word is NUL-terminated and non-empty; it fits in CMDLINE_VALUE_MAX + the longest key. */
@@ -189,6 +210,7 @@ int cmdline_parse(const char *line, size_t maxlen, struct cmdline_opts *opts, cm
 	memset(opts, 0, sizeof(*opts));
 	opts->loglevel = LOG_INFO;
 	opts->console = CONSOLE_TTYS0;
+	opts->vm_cpus = 1;
 
 	if (!line || strnlen(line, maxlen) == maxlen) {
 		report(&p, "cmdline: not NUL-terminated within %lu bytes", (unsigned long)maxlen);

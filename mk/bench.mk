@@ -29,12 +29,9 @@ bench_vm_elf = $(call vmx_elf,$(call bench_vm_row,$(1)),$(call bench_vm_word,$(1
 # timing first touches of PAGES pages from 16 MiB on, one every STRIDE KiB; mem= is 16 MiB + the
 # pages' span + the top 2 MiB (the command line). A shadow fault does not care where its frame
 # lies: the shadow VM packs 256 pages. EPT maps 2 MiB where it can, so the EPT VM needs a 2 MiB
-# region per page, and only 23 fit: mem=64 is the most a VM can have today, because Keel backs
-# guest RAM with 4 MiB blocks, takes one memslot (of 16) per ascending run of them
-# (vmm/vm.c add_ram()), and the buddy allocator hands out a fresh boot's blocks in descending
-# order; a bigger VM fails with "cannot create the VM (-28)". Raise PAGES once that is fixed.
+# region per page: 128 pages make a 274 MiB VM.
 # MODE:FIGURE:STRIDE:PAGES; the figure's name reaches the guest as bench=.
-BENCH_FAULTIN_VMS := shadow:vmx.shadow_fault:4:256 ept:vmx.ept_violation:2048:23
+BENCH_FAULTIN_VMS := shadow:vmx.shadow_fault:4:256 ept:vmx.ept_violation:2048:128
 bench_faultin_mem = $(shell echo $$((16 + ($(2) * $(1) + 1023) / 1024 + 2)))
 # $(BUILD)/guests is GUEST_OUT (mk/guests.mk, read after this file): rule targets expand now.
 bench_faultin_elf = $(BUILD)/guests/vm/faultin-$(1).elf

@@ -11,6 +11,8 @@ $(eval $(call unit_test,test_mmu_tdp,tests/unit/test_mmu_tdp.c tests/unit/mmu/mm
 	$(MMU_LIB_SRCS)))
 $(eval $(call unit_test,test_mmu_shadow,tests/unit/test_mmu_shadow.c tests/unit/mmu/mmu_check.c \
 	tests/unit/mmu/guest_mem.c $(MMU_LIB_SRCS)))
+$(eval $(call unit_test,test_mmu_write_window,tests/unit/test_mmu_write_window.c \
+	tests/unit/mmu/mmu_check.c tests/unit/mmu/guest_mem.c $(MMU_LIB_SRCS)))
 $(eval $(call unit_test,test_mmu_model,tests/unit/test_mmu_model.c $(MMU_MODEL_SRCS) \
 	$(MMU_LIB_SRCS)))
 

@@ -156,10 +156,17 @@ static bool alloc_in_zone(struct buddy_zone *z, unsigned int order, u64 *pfn)
 
 bool buddy_alloc(struct buddy *b, unsigned int order, u64 *pfn)
 {
+	return buddy_alloc_below(b, order, ~0ULL, pfn);
+}
+
+bool buddy_alloc_below(struct buddy *b, unsigned int order, u64 end_pfn, u64 *pfn)
+{
 	if (order > PMM_MAX_ORDER)
 		return false;
 	for (unsigned int i = 0; i < b->nzones; i++) {
-		if (alloc_in_zone(&b->zones[i], order, pfn))
+		const struct buddy_zone *z = &b->zones[i];
+
+		if (z->base_pfn + z->npages <= end_pfn && alloc_in_zone(&b->zones[i], order, pfn))
 			return true;
 	}
 	return false;

@@ -72,6 +72,8 @@ int buddy_add_free(struct buddy *b, u64 pfn, u64 npages);
 
 /* Allocate 2^order frames; returns false when no block is large enough. */
 bool buddy_alloc(struct buddy *b, unsigned int order, u64 *pfn);
+/* The same, from zones that end at or below frame @end_pfn only. */
+bool buddy_alloc_below(struct buddy *b, unsigned int order, u64 end_pfn, u64 *pfn);
 
 /* Free a block from buddy_alloc(); returns -1 after reporting through b->error when invalid. */
 int buddy_free(struct buddy *b, u64 pfn, unsigned int order);

@@ -253,32 +253,42 @@ static void pcp_drain_local(void)
 	irq_restore(irq);
 }
 
-static bool buddy_alloc_locked(unsigned int order, u64 *pfn)
+static bool buddy_alloc_locked(unsigned int order, u64 end_pfn, u64 *pfn)
 {
 	bool ok;
 
 	spin_lock(&pmm_lock);
-	ok = buddy_alloc(&buddy, order, pfn);
+	ok = buddy_alloc_below(&buddy, order, end_pfn, pfn);
 	spin_unlock(&pmm_lock);
 	return ok;
 }
 
-paddr_t pmm_alloc_pages(unsigned int order)
+static paddr_t alloc_pages(unsigned int order, u64 end_pfn)
 {
 	u64 pfn = 0;
 
-	if (order == 0) {
+	if (order == 0 && end_pfn == ~0ULL) {
 		pfn = pcp_alloc();
-	} else if (!buddy_alloc_locked(order, &pfn)) {
+	} else if (!buddy_alloc_locked(order, end_pfn, &pfn)) {
 		/* Pages parked in this CPU's cache may complete a block. */
 		pcp_drain_local();
-		if (!buddy_alloc_locked(order, &pfn))
+		if (!buddy_alloc_locked(order, end_pfn, &pfn))
 			pfn = 0;
 	}
 	if (!pfn)
 		return 0;
 	memset(phys_to_virt(pfn * PAGE_SIZE), 0, PAGE_SIZE << order);
 	return pfn * PAGE_SIZE;
+}
+
+paddr_t pmm_alloc_pages(unsigned int order)
+{
+	return alloc_pages(order, ~0ULL);
+}
+
+paddr_t pmm_alloc_pages_low(unsigned int order)
+{
+	return alloc_pages(order, LOW_WINDOW_END / PAGE_SIZE);
 }
 
 void pmm_free_pages(paddr_t pa, unsigned int order)

@@ -58,10 +58,10 @@ static struct table_owner **owner_bucket(paddr_t pa)
 }
 
 /* Table pages come from this CPU's page cache (mm/pmm.c): no global lock on the way. */
-bool mmu_plat_table_alloc(struct mmu_table_page *tp, void *owner)
+static bool table_alloc(struct mmu_table_page *tp, void *owner, bool low)
 {
 	struct table_owner *o = kmalloc(sizeof(*o));
-	paddr_t pa = pmm_alloc_pages(0);
+	paddr_t pa = low ? pmm_alloc_pages_low(0) : pmm_alloc_pages(0);
 	struct table_owner **b;
 
 	if (!o || !pa) {
@@ -81,6 +81,16 @@ bool mmu_plat_table_alloc(struct mmu_table_page *tp, void *owner)
 	spin_unlock(&owner_lock);
 	my_stats()->tables_allocated++;
 	return true;
+}
+
+bool mmu_plat_table_alloc(struct mmu_table_page *tp, void *owner)
+{
+	return table_alloc(tp, owner, false);
+}
+
+bool mmu_plat_table_alloc_low(struct mmu_table_page *tp, void *owner)
+{
+	return table_alloc(tp, owner, true);
 }
 
 void mmu_plat_table_free(struct mmu_table_page *tp)

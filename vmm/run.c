@@ -83,6 +83,7 @@ void vcpu_run(struct vcpu *vcpu)
 			in_guest = true;
 		}
 		arch_vcpu_run(vcpu, &exit);
+		vcpu_end_write_window(vcpu, &exit);
 		if (exit_is_light(exit.kind)) {
 			if (dispatch_light(vcpu, &exit) == EXIT_STOP)
 				break;

@@ -3,6 +3,7 @@
 #include <vmm/exit/exit.h>
 #include <vmm/vmm.h>
 
+#include <keel/epoch.h>
 #include <keel/printk.h>
 #include <keel/smp.h>
 
@@ -11,8 +12,11 @@
 
 /* Guest time between two preemption-timer exits: the unit the budget is counted in. */
 #define VCPU_SLICE_TICKS 100000000ull
-/* Retries of one write (same RIP, same address) after unprotecting its frame, before giving up. */
-#define VCPU_UNPROTECT_RETRIES 8
+/*
+ * Native attempts in a row of one write that needs emulation (write windows, or unprotect and
+ * retry) that do not complete, before the VM is stopped.
+ */
+#define VCPU_WRITE_RETRIES 8
 
 /* PAE paging: the four PDPTEs come from the 32-byte-aligned table CR3 points to (SDM 4.4.1). */
 #define CR3_PAE_TABLE_MASK 0xffffffe0ull
@@ -112,46 +116,128 @@ int vcpu_load_mmu_root(struct vcpu *vcpu)
 	return 0;
 }
 
+/* A write the MMU would need emulated, to guest RAM in shadow mode: it can run natively. */
+static bool write_may_run_natively(struct vcpu *vcpu, const struct mmu_fault *f)
+{
+	struct vm *vm = vcpu->vm;
+
+	return vm->opt.mmu == MMU_MODE_SHADOW && f->kind == GUEST_ACCESS_WRITE &&
+	       f->gpa < vm->ram_size;
+}
+
 /*
- * Shadow mode, a write the MMU would need emulated: the frame's shadow pages are zapped and the
- * guest retries the instruction natively. The same write faulting that way again and again
- * (same RIP, same address) means the retry cannot succeed: the frame is tracked again before the
- * write runs (a live table that maps the writing code itself).
+ * Counts one more native attempt of the write at @rip (@same: it repeats the last attempt).
+ * Returns false, with the VM stopped, once the attempts in a row that came to nothing pass
+ * VCPU_WRITE_RETRIES.
+ */
+static bool count_write_retry(struct vcpu *vcpu, bool same, u64 rip, u64 gpa, const char *why)
+{
+	if (!same) {
+		vcpu->write_retry_rip = rip;
+		vcpu->write_retry_gpa = gpa;
+		vcpu->write_retry_repeats = 0;
+		return true;
+	}
+	if (++vcpu->write_retry_repeats <= VCPU_WRITE_RETRIES)
+		return true;
+	vm_stop(vcpu->vm, VM_STOP_UNHANDLED, "write to guest page table gpa 0x%lx at rip 0x%lx %s",
+		(unsigned long)gpa, (unsigned long)rip, why);
+	return false;
+}
+
+/*
+ * The write window (docs/mmu.md): the MMU makes the one SPTE writable and the guest re-enters
+ * for exactly one instruction; vcpu_close_write_window() ends it at the next exit. An
+ * instruction that keeps exiting before it completes (it faults on another tracked frame each
+ * time, say) is stopped after VCPU_WRITE_RETRIES windows. Returns false when no window can be
+ * opened here, for the caller's fallback.
+ */
+static bool open_write_window(struct vcpu *vcpu, const struct mmu_fault *f, enum exit_action *act)
+{
+	struct vm *vm = vcpu->vm;
+	u64 rip = vcpu_reg_read(vcpu, VCPU_RIP);
+
+	if (!vcpu->ops->can_single_step(vcpu))
+		return false;
+	switch (mmu_write_window_open(&vcpu->mmu, f->addr, f->gpa)) {
+	case MMU_WINDOW_OPEN:
+		break;
+	case MMU_WINDOW_BUSY:
+		*act = EXIT_RESUME;
+		return true;
+	case MMU_WINDOW_NOMEM:
+		vm_stop(vm, VM_STOP_ERROR, "out of memory for a write window's snapshot");
+		*act = EXIT_STOP;
+		return true;
+	case MMU_WINDOW_REFUSED:
+	default:
+		return false;
+	}
+	if (!count_write_retry(
+		    vcpu, rip == vcpu->write_retry_rip, rip, f->gpa,
+		    "never completes in a write window: it faults elsewhere each time")) {
+		mmu_write_window_close(&vcpu->mmu);
+		*act = EXIT_STOP;
+		return true;
+	}
+	vcpu->ops->single_step(vcpu, true);
+	*act = EXIT_RESUME;
+	return true;
+}
+
+/*
+ * The fallback without single steps: the frame's shadow pages are zapped and the guest retries
+ * the instruction natively. The same write faulting that way again and again (same RIP, same
+ * address) means the retry cannot succeed: the frame is tracked again before the write runs (a
+ * live table that maps the writing code itself).
  */
 static bool retry_unprotected(struct vcpu *vcpu, const struct mmu_fault *f)
 {
 	struct vm *vm = vcpu->vm;
 	u64 rip = vcpu_reg_read(vcpu, VCPU_RIP);
+	bool same = rip == vcpu->write_retry_rip && f->gpa == vcpu->write_retry_gpa;
 
-	if (vm->opt.mmu != MMU_MODE_SHADOW || f->kind != GUEST_ACCESS_WRITE ||
-	    f->gpa >= vm->ram_size)
-		return false;
-	if (rip == vcpu->unprotect_rip && f->gpa == vcpu->unprotect_gpa) {
-		if (++vcpu->unprotect_repeats > VCPU_UNPROTECT_RETRIES) {
-			vm_stop(vm, VM_STOP_UNHANDLED,
-				"write to guest page table gpa 0x%lx at rip 0x%lx keeps faulting "
-				"after unprotect: it needs instruction emulation",
-				(unsigned long)f->gpa, (unsigned long)rip);
-			return true;
-		}
-	} else {
-		vcpu->unprotect_rip = rip;
-		vcpu->unprotect_gpa = f->gpa;
-		vcpu->unprotect_repeats = 0;
-	}
+	if (!count_write_retry(vcpu, same, rip, f->gpa,
+			       "keeps faulting after unprotect: it needs instruction emulation"))
+		return true;
 	return mmu_unprotect_gfn(&vm->mmu, f->gpa >> 12);
+}
+
+void vcpu_close_write_window(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	unsigned int changed;
+
+	vcpu->ops->single_step(vcpu, false);
+	/* The run loop is still in the epoch's guest state here; MMU work is not guest work. */
+	epoch_guest_exit();
+	changed = mmu_write_window_close(&vcpu->mmu);
+	epoch_guest_enter();
+	/* The instruction ran, or wrote before it faulted: the next window counts afresh. */
+	if (changed || exit->kind == VM_EXIT_SINGLE_STEP)
+		vcpu->write_retry_repeats = 0;
+}
+
+/* The window was closed before dispatch: the guest just goes on. */
+enum exit_action vcpu_single_step_done(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	return EXIT_RESUME;
 }
 
 static enum exit_action fault_result(struct vcpu *vcpu, struct mmu_fault *f,
 				     enum mmu_fault_result r, u64 cr2)
 {
 	struct vm *vm = vcpu->vm;
+	enum exit_action act;
 
-	if (r == MMU_FAULT_EMULATE && retry_unprotected(vcpu, f))
-		return vm_stopped(vm) ? EXIT_STOP : EXIT_RESUME;
+	if (r == MMU_FAULT_EMULATE && write_may_run_natively(vcpu, f)) {
+		if (open_write_window(vcpu, f, &act))
+			return act;
+		if (retry_unprotected(vcpu, f))
+			return vm_stopped(vm) ? EXIT_STOP : EXIT_RESUME;
+	}
 	/* A fault elsewhere than the retried write: the guest moved on, it was no loop. */
-	if (vcpu->unprotect_repeats && vcpu_reg_read(vcpu, VCPU_RIP) != vcpu->unprotect_rip)
-		vcpu->unprotect_repeats = 0;
+	if (vcpu->write_retry_repeats && vcpu_reg_read(vcpu, VCPU_RIP) != vcpu->write_retry_rip)
+		vcpu->write_retry_repeats = 0;
 	switch (r) {
 	case MMU_FAULT_FIXED:
 	case MMU_FAULT_RETRY:

@@ -3,12 +3,17 @@
 #include <vmm/vmm.h>
 
 #include <keel/mm.h>
+#include <keel/panic.h>
 #include <keel/printk.h>
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* PAE paging: CR3 bits 31:5 locate the PDPT (SDM Vol. 3A, 4.4.1). */
+#define CR3_PAE_PDPT_MASK 0xffffffe0ull
 
 static const char *const stop_names[VM_STOP_REASON_COUNT] = {
 	[VM_STOP_NONE] = "running",
@@ -42,6 +47,7 @@ static const char *const exit_names[VM_EXIT_KIND_COUNT] = {
 	[VM_EXIT_INVD] = "invd",
 	[VM_EXIT_WBINVD] = "wbinvd",
 	[VM_EXIT_VMX_INSTRUCTION] = "vmx_instruction",
+	[VM_EXIT_SINGLE_STEP] = "single_step",
 	[VM_EXIT_ENTRY_FAILURE] = "entry_failure",
 	[VM_EXIT_OTHER] = "other",
 };
@@ -156,6 +162,94 @@ const struct guest_mem_ops vm_guest_mem_ops = {
 	.cmpxchg = guest_mem_cmpxchg,
 };
 
+/*
+ * The guest's paging state as of now. vcpu->paging is what the MMU tracks (shadow mode); with
+ * EPT the guest loads CR3, and a PAE guest its PDPTE registers, without an exit, so CR3 is read
+ * back and the PDPTEs are read where it points: the values of the guest's last load unless it
+ * has changed its PDPT since without reloading CR3.
+ */
+static void current_paging(struct vcpu *vcpu, struct guest_paging_state *g)
+{
+	*g = vcpu->paging;
+	g->cr0 = vcpu_creg_read(vcpu, VCPU_CR0);
+	g->cr3 = vcpu_creg_read(vcpu, VCPU_CR3);
+	g->cr4 = vcpu_creg_read(vcpu, VCPU_CR4);
+	g->efer = vcpu_creg_read(vcpu, VCPU_EFER);
+	g->rflags = vcpu_reg_read(vcpu, VCPU_RFLAGS);
+	g->cpl = (u8)vcpu->ops->cpl(vcpu);
+	if (vcpu->vm->opt.mmu == MMU_MODE_TDP &&
+	    guest_paging_mode(g->cr0, g->cr4, g->efer) == GUEST_PAGING_PAE &&
+	    vm_read_guest(vcpu->vm, g->cr3 & CR3_PAE_PDPT_MASK, g->pdptes, sizeof(g->pdptes)))
+		memset(g->pdptes, 0, sizeof(g->pdptes));
+}
+
+/* Whether @gva is canonical for the guest's paging (4-level: 48 bits, 5-level: 57). */
+static bool gva_canonical(const struct guest_paging_state *g, u64 gva)
+{
+	enum guest_paging_mode mode = guest_paging_mode(g->cr0, g->cr4, g->efer);
+	unsigned int bits = mode == GUEST_PAGING_5LEVEL ? 57 : 48;
+
+	if (mode != GUEST_PAGING_4LEVEL && mode != GUEST_PAGING_5LEVEL)
+		return true;
+	return (u64)((s64)(gva << (64 - bits)) >> (64 - bits)) == gva;
+}
+
+/*
+ * Every page the access touches is translated (and its A/D bits set) before any byte moves, so
+ * a fault leaves guest memory as it was, as the CPU's own access would.
+ */
+enum vcpu_mem_result vcpu_access_gva(struct vcpu *vcpu, u64 gva, void *buf, unsigned int len,
+				     enum guest_access_kind kind)
+{
+	struct vm *vm = vcpu->vm;
+	struct guest_mem_access mem = { .ops = &vm_guest_mem_ops, .ctx = vm };
+	struct guest_paging_state g;
+	u64 gpa[2];
+	unsigned int n[2], pieces = 0;
+
+	KEEL_BUG_ON(len > PAGE_SIZE);
+	current_paging(vcpu, &g);
+	if (!gva_canonical(&g, gva) || !gva_canonical(&g, gva + len - 1)) {
+		vcpu_inject_exception(vcpu, VM_EXC_GP, true, 0, 0);
+		return VCPU_MEM_FAULT;
+	}
+	for (unsigned int done = 0; done < len; done += n[pieces++]) {
+		struct guest_walk w;
+
+		n[pieces] = MIN(len - done, PAGE_SIZE - (unsigned int)((gva + done) % PAGE_SIZE));
+		switch (guest_walk(&w, &mem, &g, gva + done, kind, 0)) {
+		case GUEST_WALK_OK:
+			break;
+		case GUEST_WALK_FAULT:
+			vcpu_inject_exception(vcpu, VM_EXC_PF, true, w.error_code, w.gva);
+			return VCPU_MEM_FAULT;
+		case GUEST_WALK_RETRY:
+			return VCPU_MEM_FAULT; /* the instruction runs again and walks afresh */
+		default:
+			vm_stop(vm, VM_STOP_UNHANDLED,
+				"guest page table at gpa 0x%lx (for gva 0x%lx) is not RAM",
+				(unsigned long)w.pte_gpa[w.level - 1], (unsigned long)(gva + done));
+			return VCPU_MEM_STOPPED;
+		}
+		gpa[pieces] = w.gpa;
+		if (w.gpa >= vm->ram_size || n[pieces] > vm->ram_size - w.gpa) {
+			vm_stop(vm, VM_STOP_UNHANDLED, "gva 0x%lx maps gpa 0x%lx, which is not RAM",
+				(unsigned long)(gva + done), (unsigned long)w.gpa);
+			return VCPU_MEM_STOPPED;
+		}
+	}
+	for (unsigned int i = 0, off = 0; buf && i < pieces; off += n[i++]) {
+		if (kind != GUEST_ACCESS_WRITE) {
+			vm_read_guest(vm, gpa[i], (u8 *)buf + off, n[i]);
+			continue;
+		}
+		vm_write_guest(vm, gpa[i], (u8 *)buf + off, n[i]);
+		if (mmu_gfn_write_tracked(&vm->mmu, gpa[i] / PAGE_SIZE))
+			mmu_track_write(&vcpu->mmu, gpa[i], n[i]);
+	}
+	return VCPU_MEM_OK;
+}
+
 static void free_ram(struct vm *vm)
 {
 	for (unsigned int i = 0; i < vm->nr_chunks; i++)
@@ -166,9 +260,18 @@ static void free_ram(struct vm *vm)
 	vm->nr_chunks = 0;
 }
 
+static int cmp_paddr(const void *a, const void *b)
+{
+	paddr_t x = *(const paddr_t *)a, y = *(const paddr_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
- * Guest RAM: 4 MiB buddy blocks, and one memslot for each run of blocks that happen to be
- * physically contiguous, so the MMU may map them with large pages.
+ * Guest RAM: 4 MiB buddy blocks, and one memslot for each run of blocks that are physically
+ * contiguous, so the MMU may map them with large pages. The buddy allocator hands out a free
+ * range's blocks from its top down, so the blocks are put in ascending host order before the
+ * runs are cut: a fresh boot's RAM then takes a memslot per free range, not one per block.
  */
 static int add_ram(struct vm *vm)
 {
@@ -183,6 +286,7 @@ static int add_ram(struct vm *vm)
 		if (!vm->ram_chunks[i])
 			return -ENOMEM;
 	}
+	qsort(vm->ram_chunks, vm->nr_chunks, sizeof(paddr_t), cmp_paddr);
 	for (unsigned int i = 1; i <= vm->nr_chunks; i++) {
 		u64 npages;
 

@@ -122,6 +122,7 @@ enum vm_exit_kind {
 	VM_EXIT_INVD,
 	VM_EXIT_WBINVD,
 	VM_EXIT_VMX_INSTRUCTION, /* VMCALL aside, any VMX instruction: the guest gets #UD */
+	VM_EXIT_SINGLE_STEP,	 /* the one instruction ops->single_step() allowed has run */
 	VM_EXIT_ENTRY_FAILURE,	 /* VMLAUNCH/VMRESUME failed or entry failed on guest state */
 	VM_EXIT_OTHER,		 /* anything Keel does not decode: see arch_reason */
 	VM_EXIT_KIND_COUNT,
@@ -149,6 +150,9 @@ struct vm_exit {
 			bool in; /* IN/INS; false for OUT/OUTS */
 			bool string;
 			bool rep;
+			/* INS/OUTS: address size in bytes (2, 4, 8; 0 when the CPU does not say) */
+			u8 addr_size;
+			u64 gva; /* INS/OUTS: linear address of the first element */
 		} io;
 		struct {
 			u32 msr; /* from ECX; the value to write is in EDX:EAX */
@@ -237,6 +241,14 @@ enum exit_action vm_exit_dispatch(struct vcpu *vcpu, const struct vm_exit *exit)
  */
 enum exit_action vcpu_mmu_fault(struct vcpu *vcpu, const struct vm_exit *exit);
 
+/*
+ * Shadow mode write windows (vcpu.c, docs/mmu.md): a write to a tracked guest table runs natively
+ * as one single-stepped instruction. The run loop calls vcpu_end_write_window() for every exit
+ * before anything else looks at it; the single-step exit itself then just resumes.
+ */
+void vcpu_close_write_window(struct vcpu *vcpu, const struct vm_exit *exit);
+enum exit_action vcpu_single_step_done(struct vcpu *vcpu, const struct vm_exit *exit);
+
 /* Implemented by the architecture (arch/x86/vmx/); every call acts on the vCPU's current CPU. */
 struct vcpu_ops {
 	/* RSP, RIP, RFLAGS (the GPRs in vcpu->gprs are plain memory) */
@@ -266,6 +278,14 @@ struct vcpu_ops {
 	/* registers and arch state on the console */
 	void (*dump)(struct vcpu *vcpu);
 	/*
+	 * Whether the next entry can run exactly one guest instruction and exit right after it
+	 * (VM_EXIT_SINGLE_STEP), or at the exit that instruction causes; false when the CPU has no
+	 * such control, or when an event is pending injection (its delivery would come first).
+	 */
+	bool (*can_single_step)(struct vcpu *vcpu);
+	/* arms (before an entry) or disarms (after the exit) that one-instruction step */
+	void (*single_step)(struct vcpu *vcpu, bool on);
+	/*
 	 * For the real-mode emulator (vmm/emul/): segment registers and the GDTR/IDTR as the guest
 	 * sees them. set_seg loads the whole register (real mode: base = selector << 4).
 	 */
@@ -288,10 +308,13 @@ struct vcpu {
 	struct mmu_vcpu mmu;
 	struct guest_paging_state paging;
 	paddr_t loaded_root; /* the root last handed to ops->set_mmu_root */
-	/* shadow mode: the last write retried after unprotecting its frame, and how often */
-	u64 unprotect_rip;
-	u64 unprotect_gpa;
-	unsigned int unprotect_repeats;
+	/*
+	 * shadow mode: the last write that needed emulation and ran natively instead (after
+	 * unprotecting its frame, or in a write window), and how often in a row it did not complete
+	 */
+	u64 write_retry_rip;
+	u64 write_retry_gpa;
+	unsigned int write_retry_repeats;
 };
 
 enum vm_entry_mode {
@@ -348,9 +371,10 @@ struct vm {
 extern const struct guest_mem_ops vm_guest_mem_ops;
 
 /*
- * runner.c: every boot module is a VM, run one after another on this CPU; each is one result
- * in the boot's KTAP report ("ok N <name>" when it ended as its expect= said). Without VMX, each
- * is reported "ok N <name> # SKIP <why>".
+ * runner.c: every boot module is a VM, run one after another on this CPU, or with vm_cpus=N
+ * up to N at once, each on its own CPU; each is one result in the boot's KTAP report, in module
+ * order ("ok N <name>" when it ended as its expect= said). Without VMX, each is reported
+ * "ok N <name> # SKIP <why>".
  */
 struct boot_info;
 struct ktap_report;
@@ -375,6 +399,22 @@ const char *vm_stop_reason_name(enum vm_stop_reason reason);
 /* VM_STOP_REASON_COUNT when the word names no reason */
 enum vm_stop_reason vm_stop_reason_parse(const char *word);
 const char *vm_exit_kind_name(enum vm_exit_kind kind);
+
+/* vm.c: guest-virtual memory, as the vCPU's current paging, CPL and RFLAGS.AC see it. */
+enum vcpu_mem_result {
+	VCPU_MEM_OK,
+	VCPU_MEM_FAULT,	  /* the guest got #PF or #GP (or must retry): resume, do not skip */
+	VCPU_MEM_STOPPED, /* the translation led outside guest RAM: the VM was stopped */
+};
+
+/*
+ * Reads (GUEST_ACCESS_READ) or writes (GUEST_ACCESS_WRITE) @len bytes (at most a page) at @gva,
+ * checked and with A/D updates as the CPU would do them; with @buf NULL only checks. A
+ * non-canonical address gets #GP(0), a refused walk #PF. Writes to a frame the shadow MMU
+ * tracks reach it.
+ */
+enum vcpu_mem_result vcpu_access_gva(struct vcpu *vcpu, u64 gva, void *buf, unsigned int len,
+				     enum guest_access_kind kind);
 
 /* vcpu.c / run.c: one vCPU runs on the calling CPU until its VM stops */
 int vcpu_create(struct vm *vm, unsigned int id, u64 entry_rip, u64 cmdline_gpa);
@@ -402,6 +442,12 @@ void arch_vcpu_run(struct vcpu *vcpu, struct vm_exit *exit);
 bool arch_vcpu_has_budget_timer(const struct vcpu *vcpu);
 /* Drops every guest translation this CPU caches (EPT and VPID tagged), if it is in VMX. */
 void arch_vmm_flush_guest_tlbs(void);
+
+static inline void vcpu_end_write_window(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	if (mmu_write_window_is_open(&vcpu->mmu))
+		vcpu_close_write_window(vcpu, exit);
+}
 
 static inline u64 vcpu_reg_read(struct vcpu *vcpu, enum vcpu_reg reg)
 {

@@ -10,6 +10,7 @@
  *   ktest=all | ktest=name[,name...]   run in-kernel tests and power off
  *   loglevel=0..7 | err|warn|info|debug
  *   console=ttyS0 | none
+ *   vm_cpus=1..64                      run up to that many VMs at once, one per CPU (default 1)
  * Every word that is not exactly one of these (unknown key, missing or empty value, bad number,
  * over-long value, a key given twice, a byte that is not printable ASCII) is an error. The caller
  * refuses to run anything when there was one, so a typo never silently runs something else.
@@ -30,6 +31,8 @@ struct cmdline_opts {
 	int loglevel;
 	bool console_given;
 	enum console_kind console;
+	bool vm_cpus_given;
+	unsigned int vm_cpus;
 };
 
 /* The options the kernel booted with (kernel/init.c). */

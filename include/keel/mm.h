@@ -27,6 +27,8 @@ void pmm_init_late(const struct boot_info *bi);
 
 /* 2^order contiguous, naturally aligned, zeroed pages; returns 0 when memory is exhausted. */
 paddr_t pmm_alloc_pages(unsigned int order);
+/* The same, below 4 GiB: for structures a 32-bit register must name (a PAE guest's CR3). */
+paddr_t pmm_alloc_pages_low(unsigned int order);
 void pmm_free_pages(paddr_t pa, unsigned int order);
 
 /* free_pages includes the order-0 pages parked in per-CPU caches; cached_pages counts those. */

@@ -72,6 +72,28 @@ static void test_zone_rules(void **state)
 	assert_int_equal(buddy_check(&f->b), 0);
 }
 
+/* An allocation bounded by a frame limit takes only from zones that end at or below it. */
+static void test_alloc_below(void **state)
+{
+	struct fixture *f = *state;
+	u64 high_base = ZONE_BASE + ZONE_PAGES + BUDDY_BLOCK_PAGES;
+	void *meta = malloc(buddy_meta_bytes(BUDDY_BLOCK_PAGES));
+	u64 pfn;
+
+	assert_int_equal(buddy_add_zone(&f->b, high_base, BUDDY_BLOCK_PAGES, meta), 0);
+	assert_int_equal(buddy_add_free(&f->b, high_base, BUDDY_BLOCK_PAGES), 0);
+	assert_false(buddy_alloc_below(&f->b, 0, high_base, &pfn));
+	assert_int_equal(buddy_add_free(&f->b, ZONE_BASE, 1), 0);
+	assert_false(buddy_alloc_below(&f->b, 0, ZONE_BASE + ZONE_PAGES - 1, &pfn));
+	assert_true(buddy_alloc_below(&f->b, 0, ZONE_BASE + ZONE_PAGES, &pfn));
+	assert_int_equal(pfn, ZONE_BASE);
+	assert_false(buddy_alloc_below(&f->b, 0, high_base, &pfn));
+	assert_true(buddy_alloc(&f->b, 0, &pfn));
+	assert_int_equal(pfn, high_base);
+	assert_int_equal(buddy_check(&f->b), 0);
+	free(meta);
+}
+
 static void test_split_and_merge(void **state)
 {
 	struct fixture *f = *state;
@@ -356,6 +378,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fragmentation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_frees_caught, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_against_model, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alloc_below, setup, teardown),
 		cmocka_unit_test(test_memrange_ops),
 		cmocka_unit_test(test_no_overlap_with_reserved),
 	};

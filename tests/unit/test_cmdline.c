@@ -40,6 +40,7 @@ static void test_empty_gives_defaults(void **state)
 	assert_false(o.ktest_given);
 	assert_int_equal(o.loglevel, LOG_INFO);
 	assert_int_equal(o.console, CONSOLE_TTYS0);
+	assert_int_equal(o.vm_cpus, 1);
 	assert_int_equal(parse("   \t  ", &o, &e), 0);
 }
 
@@ -61,6 +62,9 @@ static void test_all_keys(void **state)
 	assert_int_equal(o.console, CONSOLE_TTYS0);
 	assert_int_equal(parse("loglevel=0", &o, &e), 0);
 	assert_int_equal(o.loglevel, 0);
+	assert_int_equal(parse("vm_cpus=2", &o, &e), 0);
+	assert_true(o.vm_cpus_given);
+	assert_int_equal(o.vm_cpus, 2);
 }
 
 static void expect_error(const char *line, const char *needle)
@@ -85,6 +89,9 @@ static void test_bad_words(void **state)
 	expect_error("loglevel=3x", "loglevel must be");
 	expect_error("loglevel=verbose", "loglevel must be");
 	expect_error("console=ttyS1", "console must be");
+	expect_error("vm_cpus=0", "vm_cpus must be 1..64");
+	expect_error("vm_cpus=65", "vm_cpus must be 1..64");
+	expect_error("vm_cpus=2x", "vm_cpus must be 1..64");
 	expect_error("ktest=a,,b", "empty test name");
 	expect_error("ktest=a,", "empty test name");
 	expect_error("ktest=a;b", "letters, digits");

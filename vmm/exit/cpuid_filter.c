@@ -51,7 +51,7 @@ static const struct cpuid_rule cpuid_rules[] = {
 				 CPUID_7_EBX_FDP_EXCPTN | CPUID_7_EBX_SMEP | CPUID_7_EBX_BMI2 |
 				 CPUID_7_EBX_ERMS | CPUID_7_EBX_FPU_CSDS | CPUID_7_EBX_RDSEED |
 				 CPUID_7_EBX_ADX | CPUID_7_EBX_SMAP | CPUID_7_EBX_CLFLUSHOPT |
-				 CPUID_7_EBX_CLWB | CPUID_7_EBX_SHA,
+				 CPUID_7_EBX_CLWB | CPUID_7_EBX_SHA | CPUID_7_EBX_INVPCID,
 			 CPUID_7_ECX_LA57, 0 } },
 	{ 0x15, .keep = { ALL, ALL, ALL, ALL } },
 	{ 0x16, .keep = { ALL, ALL, ALL, ALL } },

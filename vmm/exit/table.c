@@ -27,6 +27,7 @@ const vm_exit_handler vm_exit_handlers[VM_EXIT_KIND_COUNT] = {
 	[VM_EXIT_INVD] = handle_cache_flush,
 	[VM_EXIT_WBINVD] = handle_cache_flush,
 	[VM_EXIT_VMX_INSTRUCTION] = handle_vmx_instruction,
+	[VM_EXIT_SINGLE_STEP] = vcpu_single_step_done,
 };
 
 enum exit_action vm_exit_dispatch(struct vcpu *vcpu, const struct vm_exit *exit)

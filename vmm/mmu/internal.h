@@ -79,6 +79,9 @@ void mmu_zap_spte_subtree(struct mmu_vm *vm, u64 *sptep);
 void mmu_track_gfn(struct mmu_vm *vm, gfn_t gfn);
 void mmu_untrack_gfn(struct mmu_vm *vm, gfn_t gfn);
 
+/* write_window.c */
+void write_window_destroy_locked(struct mmu_vcpu *vcpu);
+
 /* root.c */
 void mmu_drop_roots(struct mmu_vcpu *vcpu, bool keep_cached);
 

@@ -56,7 +56,20 @@ struct mmu_vm {
 	bool no_unsync;		   /* every write to a tracked frame is emulated, none unsyncs */
 	u64 nr_active;		   /* pages on the active list */
 	u64 nr_obsolete;	   /* obsolete pages still on the active list */
+	struct list_head windows;  /* open write windows (write_window.c), through their link */
 	struct mmu_stats stats;
+};
+
+/*
+ * A write window (write_window.c): one leaf SPTE made writable for a single guest instruction,
+ * and the frame as it was before, to find what that instruction changed.
+ */
+struct mmu_write_window {
+	struct list_head link; /* on vm->windows while open */
+	bool open;
+	gfn_t gfn;
+	u64 gva;
+	struct mmu_table_page snapshot; /* one page, allocated at the first window */
 };
 
 struct mmu_cached_root {
@@ -82,6 +95,7 @@ struct mmu_vcpu {
 	u64 root_pgd;
 	u64 root_slots_gen; /* vm->slots_gen when the roots were loaded */
 	struct mmu_cached_root prev[MMU_PREV_ROOTS];
+	struct mmu_write_window window;
 };
 
 enum mmu_fault_result {
@@ -148,5 +162,27 @@ int mmu_dirty_log_harvest(struct mmu_vm *vm, unsigned int id, u64 *bitmap);
 
 /* Test-and-clear of the accessed bits of every SPTE mapping @gfn, through a lock-free walk. */
 bool mmu_age_gfn(struct mmu_vm *vm, gfn_t gfn);
+
+/*
+ * Write windows (shadow mode): instead of emulating a write that faulted on a tracked frame
+ * (MMU_FAULT_EMULATE), the caller lets exactly one guest instruction run with the one leaf SPTE
+ * for @gva writable, then closes the window at the very next exit, whatever it is. Closing
+ * makes the SPTE read-only again, flushes every CPU that loaded the VM's roots, and feeds each
+ * guest entry of the frame that differs from the snapshot taken at opening to the write
+ * tracking, as if the emulator had written it.
+ */
+enum mmu_window_result {
+	MMU_WINDOW_OPEN,    /* run one instruction, then mmu_write_window_close() */
+	MMU_WINDOW_BUSY,    /* another vCPU has a window on the frame: re-enter, fault again */
+	MMU_WINDOW_REFUSED, /* no writable-to-be SPTE maps @gva to @gpa: the write needs more */
+	MMU_WINDOW_NOMEM,
+};
+enum mmu_window_result mmu_write_window_open(struct mmu_vcpu *vcpu, u64 gva, u64 gpa);
+/* Returns how many 8-byte words of the frame changed while the window was open. */
+unsigned int mmu_write_window_close(struct mmu_vcpu *vcpu);
+static inline bool mmu_write_window_is_open(const struct mmu_vcpu *vcpu)
+{
+	return vcpu->window.open;
+}
 
 #endif

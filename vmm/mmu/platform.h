@@ -26,6 +26,8 @@ struct mmu_table_page {
  * Returns false when memory is exhausted.
  */
 bool mmu_plat_table_alloc(struct mmu_table_page *tp, void *owner);
+/* The same, below 4 GiB, for a table a 32-bit CR3 names: a PAE-format root. */
+bool mmu_plat_table_alloc_low(struct mmu_table_page *tp, void *owner);
 void mmu_plat_table_free(struct mmu_table_page *tp);
 u64 *mmu_plat_table_va(paddr_t pa);
 void *mmu_plat_table_owner(const u64 *entry);

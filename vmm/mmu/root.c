@@ -25,8 +25,12 @@ static union mmu_role shadow_root_role(const struct guest_paging_state *g)
 	r.smap_andnot_wp = guest_has(g, g->cr4, X86_CR4_SMAP) && !wp;
 	switch (mode) {
 	case GUEST_PAGING_OFF:
+		/*
+		 * Identity-mapped 4 GiB under a PAE-format root: the CPU runs such a guest with
+		 * PAE paging and EFER.LMA clear, as protected mode (and virtual-8086 mode) need.
+		 */
 		r.direct = 1;
-		r.level = 4;
+		r.level = 2;
 		break;
 	case GUEST_PAGING_32:
 		r.guest_levels = 2;
@@ -111,11 +115,20 @@ static int load_pae_roots(struct mmu_vcpu *vcpu, union mmu_role role)
 	const struct guest_paging_state *g = vcpu->guest;
 	unsigned int i;
 
-	if (!vcpu->pae_root.va && !mmu_plat_table_alloc(&vcpu->pae_root, NULL))
+	if (!vcpu->pae_root.va && !mmu_plat_table_alloc_low(&vcpu->pae_root, NULL))
 		return MMU_ENOMEM;
 	for (i = 0; i < MMU_PAE_ROOTS; i++) {
 		gfn_t gfn;
 
+		if (role.direct) {
+			/* Paging off: quarter i maps guest-physical [i GiB, i + 1 GiB). */
+			gfn = (gfn_t)i << (30 - 12);
+			vcpu->pae_pages[i] = get_root_page(vcpu, gfn, role);
+			if (!vcpu->pae_pages[i])
+				return MMU_ENOMEM;
+			vcpu->pae_root.va[i] = vcpu->pae_pages[i]->spt_pa | PTE_P;
+			continue;
+		}
 		if (role.gpte_4byte) {
 			role.quadrant = i;
 			gfn = (g->cr3 & GPT32_ADDR_MASK) >> 12;

@@ -13,6 +13,7 @@ const struct spte_format spte_format_x86 = {
 	.accessed = PTE_A,
 	.dirty = PTE_D,
 	.large = PTE_PS,
+	.sw_mmu_writable = SPTE_X86_SW_MMU_WRITABLE,
 };
 
 const struct spte_format spte_format_ept = {
@@ -23,6 +24,8 @@ const struct spte_format spte_format_ept = {
 	.dirty = EPT_DIRTY,
 	.large = EPT_LARGE,
 	.leaf_attr = EPT_MEMTYPE_WB,
+	.sw_host_writable = SPTE_EPT_SW_HOST_WRITABLE,
+	.sw_mmu_writable = SPTE_EPT_SW_MMU_WRITABLE,
 	.ept = true,
 };
 
@@ -39,9 +42,9 @@ u64 spte_make_leaf(const struct spte_format *f, const struct spte_leaf_args *a)
 	if (!f->ept)
 		spte |= a->pkey_bits & SPTE_PKEY_MASK;
 	if (a->host_writable)
-		spte |= SPTE_SW_HOST_WRITABLE;
+		spte |= f->sw_host_writable;
 	if (a->host_writable && a->mmu_writable && (a->access & ACC_WRITE)) {
-		spte |= SPTE_SW_MMU_WRITABLE;
+		spte |= f->sw_mmu_writable;
 		if (a->dirty)
 			spte |= f->writable | f->dirty;
 	}

@@ -17,38 +17,45 @@
 #define ACC_ALL	  (ACC_EXEC | ACC_WRITE | ACC_USER)
 
 /*
- * Software bits, ignored by the CPU in both formats (x86: bits 11 and 58:52 of every entry,
- * SDM Vol. 3A 4.5 tables 4-15 to 4-20; EPT: bit 11 and bits 62:52, SDM Vol. 3C 29.3.2).
+ * Software bits. PRESENT and TABLE are bits 11 and 10, which the CPU ignores in every entry of
+ * every x86 paging format, PAE included (SDM Vol. 3A 4.4.2 and 4.5, tables 4-8 to 4-20), and in
+ * EPT entries while mode-based execute control is off (Keel never turns it on; SDM Vol. 3C
+ * 29.3.2). The writability bits live where each format has room: EPT in bits 53:52, which it
+ * ignores; the x86 format in bit 9, the only other bit a PAE-format leaf leaves free (bits 62:52
+ * are reserved there), and without HOST_WRITABLE, which only the TDP fault path reads.
  *   PRESENT        the MMU installed this entry (a write-protected or not-yet-accessed entry is
  *                  still "present" to the MMU even when the hardware bits say otherwise)
- *   HOST_WRITABLE  the memslot lets the guest write the frame
+ *   TABLE          the entry references a shadow table, not a frame; lets code that does not
+ *                  know the format tell the two apart
+ *   HOST_WRITABLE  the memslot lets the guest write the frame (spte_format.sw_host_writable)
  *   MMU_WRITABLE   no write tracking or dirty logging forbids writes: a write fault may simply
- *                  set the writable bit again
- *   TABLE          the entry references a shadow table, not a frame (x86 ignores bits 62:52 of
- *                  a non-leaf entry); lets code that does not know the format tell the two apart
+ *                  set the writable bit again (spte_format.sw_mmu_writable)
  */
-#define SPTE_SW_PRESENT		BIT(11)
-#define SPTE_SW_HOST_WRITABLE	BIT(52)
-#define SPTE_SW_MMU_WRITABLE	BIT(53)
-#define SPTE_SW_TABLE		BIT(54)
-#define SPTE_ADDR_MASK		0x000ffffffffff000ULL
-#define SPTE_PKEY_MASK		GPT_PKEY_MASK /* x86 leaves carry the guest's protection key */
+#define SPTE_SW_PRESENT		  BIT(11)
+#define SPTE_SW_TABLE		  BIT(10)
+#define SPTE_X86_SW_MMU_WRITABLE  BIT(9)
+#define SPTE_EPT_SW_HOST_WRITABLE BIT(52)
+#define SPTE_EPT_SW_MMU_WRITABLE  BIT(53)
+#define SPTE_ADDR_MASK		  0x000ffffffffff000ULL
+#define SPTE_PKEY_MASK		  GPT_PKEY_MASK /* x86 leaves carry the guest's protection key */
 
-#define SPTE_LEVEL_SHIFT(level) (12 + 9 * ((level)-1))
-#define SPTE_LEVEL_PAGES(level) (1ULL << (9 * ((level)-1)))
-#define SPTE_ENTRIES		512
+#define SPTE_LEVEL_SHIFT(level)	  (12 + 9 * ((level)-1))
+#define SPTE_LEVEL_PAGES(level)	  (1ULL << (9 * ((level)-1)))
+#define SPTE_ENTRIES		  512
 
 /* The hardware bits of one format, chosen once per VM. */
 struct spte_format {
-	u64 readable;  /* present to the CPU: x86 P, EPT R */
-	u64 writable;  /* x86 R/W, EPT W */
-	u64 user;      /* x86 U/S; EPT has none */
-	u64 exec;      /* EPT X; x86 has none (executable unless nx) */
-	u64 nx;	       /* x86 XD; EPT has none */
-	u64 accessed;  /* x86 A, EPT A */
-	u64 dirty;     /* x86 D, EPT D */
-	u64 large;     /* x86 PS, EPT bit 7 */
-	u64 leaf_attr; /* EPT: memory type WB; x86: none */
+	u64 readable;	      /* present to the CPU: x86 P, EPT R */
+	u64 writable;	      /* x86 R/W, EPT W */
+	u64 user;	      /* x86 U/S; EPT has none */
+	u64 exec;	      /* EPT X; x86 has none (executable unless nx) */
+	u64 nx;		      /* x86 XD; EPT has none */
+	u64 accessed;	      /* x86 A, EPT A */
+	u64 dirty;	      /* x86 D, EPT D */
+	u64 large;	      /* x86 PS, EPT bit 7 */
+	u64 leaf_attr;	      /* EPT: memory type WB; x86: none */
+	u64 sw_host_writable; /* software bits, see above (0: not kept in this format) */
+	u64 sw_mmu_writable;
 	bool ept;
 };
 
@@ -95,7 +102,7 @@ static inline u64 spte_write_protect(const struct spte_format *f, u64 spte, bool
 {
 	spte &= ~f->writable;
 	if (!keep_mmu_writable)
-		spte &= ~SPTE_SW_MMU_WRITABLE;
+		spte &= ~f->sw_mmu_writable;
 	return spte;
 }
 

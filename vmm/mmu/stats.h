@@ -21,6 +21,8 @@ struct mmu_stats {
 	u64 emulated_writes; /* guest writes to tracked page tables emulated into the shadow */
 	u64 write_floods;    /* pages zapped because the guest kept writing them */
 	u64 unprotects;	     /* pages zapped so a write needing emulation could run natively */
+	u64 windows;	     /* write windows opened (one native guest instruction each) */
+	u64 window_words;    /* 8-byte words of tracked frames that windows found changed */
 	u64 invalidate_all;  /* generation bumps */
 	u64 splits;	     /* large SPTEs split into tables */
 	u64 collapses;	     /* tables replaced by large SPTEs */

@@ -55,7 +55,7 @@ static bool split_large(struct mmu_vm *vm, struct mmu_memslot *slot, u64 *sptep,
 	gfn_t base = mmu_page_spte_gfn(sp, spte_index(sptep));
 	struct mmu_page *child = alloc_child(vm, base, level - 1);
 	unsigned int i, acc = spte_access(vm->fmt, old);
-	bool mmu_writable = old & SPTE_SW_MMU_WRITABLE;
+	bool mmu_writable = old & vm->fmt->sw_mmu_writable;
 
 	if (!child)
 		return false;
@@ -81,7 +81,7 @@ static bool fast_write_fault(struct mmu_vm *vm, struct mmu_memslot *slot, u64 *s
 {
 	u64 old = *sptep;
 
-	if (!(old & SPTE_SW_MMU_WRITABLE) || !(old & SPTE_SW_HOST_WRITABLE))
+	if (!(old & vm->fmt->sw_mmu_writable) || !(old & vm->fmt->sw_host_writable))
 		return false;
 	__atomic_store_n(sptep, old | vm->fmt->writable | vm->fmt->dirty, __ATOMIC_RELEASE);
 	memslot_mark_dirty(slot, gfn);

@@ -13,6 +13,7 @@ int mmu_vm_init(struct mmu_vm *vm, enum mmu_mode mode)
 	vm->mode = mode;
 	vm->fmt = mode == MMU_MODE_TDP ? &spte_format_ept : &spte_format_x86;
 	list_init(&vm->active);
+	list_init(&vm->windows);
 	for (cpu = 0; cpu < MMU_MAX_CPUS; cpu++) {
 		list_init(&vm->cpu[cpu].zap_list);
 		list_init(&vm->cpu[cpu].unsync_list);
@@ -59,6 +60,7 @@ void mmu_vcpu_destroy(struct mmu_vcpu *vcpu)
 	struct mmu_vm *vm = vcpu->vm;
 
 	mmu_plat_lock(&vm->lock);
+	write_window_destroy_locked(vcpu);
 	mmu_drop_roots(vcpu, false);
 	mmu_commit_zap(vm);
 	if (vcpu->pae_root.va)

@@ -15,19 +15,31 @@
 #define INSN_INFO_BASE(v)	(((v) >> 23) & 0xf)
 #define INSN_INFO_BASE_INVALID	BIT(27)
 #define INSN_INFO_REG2(v)	(((v) >> 28) & 0xf)
+#define INSN_INFO_SEG_FS	4 /* segment numbers: ES, CS, SS, DS, FS, GS */
+
+/*
+ * INS and OUTS (SDM Vol. 3C, 28.2.5, with IA32_VMX_BASIC[54]): the address size in bits 9:7, as
+ * above; the guest-linear address field holds the memory operand's linear address.
+ */
+#define INSN_INFO_IO_ADDR_BYTES(v) (2u << INSN_INFO_ADDR_SIZE(v))
 
 static u64 gpr(struct vcpu *vcpu, unsigned int reg)
 {
 	return vcpu_reg_read(vcpu, (enum vcpu_reg)reg);
 }
 
+/*
+ * The descriptor's linear address: the effective address at the instruction's address size,
+ * plus the segment base, which 64-bit mode ignores for ES, CS, SS and DS (SDM Vol. 3A, 3.4.4);
+ * outside 64-bit mode linear addresses have 32 bits.
+ */
 static void decode_invpcid(struct vcpu *vcpu, struct vm_exit *exit)
 {
 	u64 info = vmcs_read_raw(VMCS_EXIT_INSTRUCTION_INFO);
 	u64 addr = exit->arch_qualification; /* the displacement */
-	unsigned int size = INSN_INFO_ADDR_SIZE(info);
+	unsigned int size = INSN_INFO_ADDR_SIZE(info), seg = INSN_INFO_SEG(info);
+	bool mode64 = vcpu->ops->mode64(vcpu);
 
-	addr += vmcs_read_raw(VMCS_GUEST_ES_BASE + 2 * INSN_INFO_SEG(info));
 	if (!(info & INSN_INFO_BASE_INVALID))
 		addr += gpr(vcpu, INSN_INFO_BASE(info));
 	if (!(info & INSN_INFO_INDEX_INVALID))
@@ -36,7 +48,9 @@ static void decode_invpcid(struct vcpu *vcpu, struct vm_exit *exit)
 		addr &= 0xffff;
 	else if (size == 1)
 		addr &= 0xffffffff;
-	exit->invpcid.desc_gva = addr;
+	if (!mode64 || seg >= INSN_INFO_SEG_FS)
+		addr += vmcs_read_raw(VMCS_GUEST_ES_BASE + 2 * seg);
+	exit->invpcid.desc_gva = mode64 ? addr : (u32)addr;
 	exit->invpcid.type = gpr(vcpu, INSN_INFO_REG2(info));
 }
 
@@ -84,6 +98,12 @@ static void decode_io(struct vm_exit *exit)
 	exit->io.in = VMX_QUAL_IO_IN(q);
 	exit->io.string = VMX_QUAL_IO_STRING(q);
 	exit->io.rep = VMX_QUAL_IO_REP(q);
+	exit->io.addr_size = 0;
+	if (exit->io.string && vmx_get_caps()->ins_outs_info) {
+		exit->io.addr_size =
+			(u8)INSN_INFO_IO_ADDR_BYTES(vmcs_read_raw(VMCS_EXIT_INSTRUCTION_INFO));
+		exit->io.gva = vmcs_read_raw(VMCS_GUEST_LINEAR_ADDR);
+	}
 }
 
 static void decode_cr(struct vm_exit *exit)
@@ -135,6 +155,7 @@ static const enum vm_exit_kind simple_kinds[VMX_EXIT_REASON_MAX + 1] = {
 	[VMX_EXIT_VMFUNC] = VM_EXIT_VMX_INSTRUCTION,
 	[VMX_EXIT_PREEMPTION_TIMER] = VM_EXIT_PREEMPTION_TIMER,
 	[VMX_EXIT_WBINVD] = VM_EXIT_WBINVD,
+	[VMX_EXIT_MONITOR_TRAP_FLAG] = VM_EXIT_SINGLE_STEP,
 };
 
 void vmx_decode_exit(struct vmx_vcpu *vx, struct vm_exit *exit)

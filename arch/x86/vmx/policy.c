@@ -30,6 +30,8 @@ void vmx_keel_wanted(struct vmx_wanted *want, enum vmx_mmu_mode mode)
 		want->ctl[VMX_CTL_PROC].required |= VMX_PROC_INVLPG_EXITING |
 						    VMX_PROC_CR3_LOAD_EXITING |
 						    VMX_PROC_CR3_STORE_EXITING;
+		/* single steps for write windows; step.c keeps it clear until one is armed */
+		want->ctl[VMX_CTL_PROC].optional |= VMX_PROC_MONITOR_TRAP_FLAG;
 	}
 
 	want->ctl[VMX_CTL_EXIT].required =

@@ -86,15 +86,26 @@ static struct vmx_vcpu *to_vmx(struct vcpu *vcpu)
 /*
  * Writes what the CPU runs the guest with for the guest's CR0, CR4 and EFER, the read shadows,
  * and "IA-32e mode guest", which must equal the EFER.LMA the CPU gets (SDM Vol. 3C, 27.3.1.1).
+ * Shadow paging keeps EFER.NXE on in the CPU whatever the guest's: an SPTE may need XD where
+ * the guest's entry has none (a CR0.WP = 0 write under SMEP), and the walker enforces the
+ * guest's own NXE on its entries. It also runs a guest with paging off with CR0.PG set, so
+ * the CPU's EFER.LME must follow LMA (VM entry demands LME = LMA when CR0.PG is 1, SDM Vol. 3C
+ * 27.3.1.1) while the guest's LME waits for its CR0.PG. The guest reads its EFER from Keel,
+ * never from the CPU.
  */
 static int apply_paging(struct vmx_vcpu *vx)
 {
-	u64 efer = vmx_guest_efer(vx, vx->cr0, vx->efer);
+	u64 efer = vx->efer;
 	u64 entry = vx->ctls.value[VMX_CTL_ENTRY] & ~(u64)VMX_ENTRY_CTL_IA32E_GUEST;
 	struct vcpu *vcpu = vx->vcpu;
 	int e = 0;
 	u64 owned = vread(VMCS_GUEST_CR0) & CR0_GUEST_OWNED;
 
+	if (!vx->ept) {
+		efer |= EFER_NXE;
+		if (!(efer & EFER_LMA))
+			efer &= ~EFER_LME;
+	}
 	if (efer & EFER_LMA)
 		entry |= VMX_ENTRY_CTL_IA32E_GUEST;
 	vx->ctls.value[VMX_CTL_ENTRY] = entry;
@@ -473,6 +484,8 @@ static const struct vcpu_ops vmx_vcpu_ops = {
 	.flush_guest_tlb = vmx_flush_guest_tlb,
 	.set_mmu_root = vmx_set_mmu_root,
 	.dump = vmx_dump,
+	.can_single_step = vmx_can_single_step,
+	.single_step = vmx_single_step,
 	.get_seg = vmx_get_seg,
 	.set_seg = vmx_set_seg,
 	.get_dtable = vmx_get_dtable,
@@ -516,6 +529,10 @@ int arch_vcpu_init(struct vcpu *vcpu, u64 entry_rip, u64 rbx, u64 slice_ticks, c
 	ret = vmcs_clear(vx->vmcs) ?: make_current(vx);
 	if (!ret)
 		ret = vmx_vmcs_setup(vx, entry_rip, err, errlen);
+	if (!ret && vmx_step_init(vx)) {
+		snprintf(err, errlen, "VMWRITE failed while clearing the monitor trap flag");
+		ret = -EIO;
+	}
 	if (!ret && apply_paging(vx)) {
 		snprintf(err, errlen, "VMWRITE failed while setting the guest control registers");
 		ret = -EIO;

@@ -72,6 +72,7 @@ struct vmx_vcpu {
 	u32 cached;
 	u64 rip;
 	u32 cs_ar, ss_ar;
+	bool can_step; /* the monitor trap flag may be set (step.c) */
 	/*
 	 * Real mode in shadow mode runs in virtual-8086 mode (vm86.c). vm86_tss: the TSS pages,
 	 * 0 for a VM that never enters real mode; vm86: the CPU runs the guest in vm86 now, with
@@ -119,7 +120,11 @@ int vmx_vmcs_setup(struct vmx_vcpu *vx, u64 entry_rip, char *err, size_t errlen)
 u64 vmx_eptp(paddr_t root);
 u64 vmx_guest_cr0(const struct vmx_vcpu *vx, u64 cr0);
 u64 vmx_guest_cr4(const struct vmx_vcpu *vx, u64 cr4);
-u64 vmx_guest_efer(const struct vmx_vcpu *vx, u64 cr0, u64 efer);
+
+/* step.c: one-instruction steps under the monitor trap flag */
+int vmx_step_init(struct vmx_vcpu *vx);
+bool vmx_can_single_step(struct vcpu *vcpu);
+void vmx_single_step(struct vcpu *vcpu, bool on);
 
 /* vm86.c */
 int vmx_vm86_init(struct vmx_vcpu *vx, char *err, size_t errlen);

@@ -73,28 +73,26 @@ u64 vmx_guest_cr0(const struct vmx_vcpu *vx, u64 cr0)
 
 /*
  * The CR4 the CPU runs the guest with. In shadow mode the shadow root decides the paging
- * format: PAE for 32-bit and PAE guests, 4-level for long-mode guests and for paging off
- * (a direct 4-level root, entered in compatibility mode).
+ * format: PAE for paging off (a direct root), 32-bit and PAE guests, the guest's own 4- or
+ * 5-level format in long mode. With the guest's paging off the CPU still pages, through
+ * identity mappings the guest cannot see: SMEP, SMAP and protection keys, which only a paging
+ * guest can feel, must not act on them.
  */
 u64 vmx_guest_cr4(const struct vmx_vcpu *vx, u64 cr4)
 {
-	if (!vx->ept)
+	if (!vx->ept) {
 		cr4 |= X86_CR4_PAE;
+		if (!(vx->cr0 & X86_CR0_PG))
+			cr4 &= ~(X86_CR4_SMEP | X86_CR4_SMAP | X86_CR4_PKE);
+	}
 	/*
 	 * Virtual-8086 mode extensions send INT n through the IVT (vm86.c). What CR4 restricts at
-	 * CPL > 0 must not reach real mode, whose CPL is 0: RDTSC (TSD), SGDT and friends (UMIP),
-	 * and the CPU's implicit supervisor accesses (TSS bitmaps) to U pages (SMAP).
+	 * CPL > 0 must not reach real mode, whose CPL is 0: RDTSC (TSD), SGDT and friends (UMIP);
+	 * SMAP is off already, paging being off.
 	 */
 	if (vx->vm86)
-		cr4 = (cr4 | X86_CR4_VME) & ~(X86_CR4_TSD | X86_CR4_UMIP | X86_CR4_SMAP);
+		cr4 = (cr4 | X86_CR4_VME) & ~(X86_CR4_TSD | X86_CR4_UMIP);
 	return vmx_cr4_fixed(vmx_get_caps(), cr4);
-}
-
-u64 vmx_guest_efer(const struct vmx_vcpu *vx, u64 cr0, u64 efer)
-{
-	if (!vx->ept && !(cr0 & X86_CR0_PG))
-		return efer | EFER_LME | EFER_LMA;
-	return efer;
 }
 
 static void read_host_tables(struct desc_ptr *gdtr, struct desc_ptr *idtr, u16 *tr)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Guest `exits`: CPUID, MSR, I/O, HLT and VMCALL behave as Keel documents them. */
+/* Guest `exits`: CPUID, MSR, I/O (string I/O too), HLT and VMCALL behave as Keel documents them. */
 #include "guest.h"
 
 /* A port nothing decodes, on Keel or on a PC: reads float to all ones. */
@@ -84,6 +84,56 @@ static void test_io_unknown_port(void)
 	/* A write to it is dropped and changes nothing. */
 	outb(UNUSED_PORT, 0x12);
 	check(inb(UNUSED_PORT) == 0xff, "port 0x%x kept a written byte", UNUSED_PORT);
+}
+
+/* `rep outsb` of a whole line to COM1: the harness's log shows it between the test's lines. */
+static void test_string_io_outs(void)
+{
+	static const char line[] = "# string I/O: this line came through rep outsb\n";
+	const char *si = line;
+	unsigned long cx = sizeof(line) - 1;
+
+	asm volatile("cld; rep outsb"
+		     : "+S"(si), "+c"(cx)
+		     : "d"((u16)(KEEL_GUEST_COM1_PORT + UART_THR))
+		     : "memory");
+	check(si == line + sizeof(line) - 1 && cx == 0, "rep outsb left RSI at +%ld, RCX %lu",
+	      (long)(si - line), cx);
+	si = "#\n";
+	asm volatile("outsb; outsb" : "+S"(si) : "d"((u16)(KEEL_GUEST_COM1_PORT + UART_THR)));
+	check(*si == 0, "two OUTSB moved RSI by %ld, not 2", (long)(si - (const char *)"#\n"));
+}
+
+static void test_string_io_ins(void)
+{
+	u32 buf[8];
+	u32 *di = buf + 1;
+	unsigned long cx = 4;
+	u8 lsr[2] = { 0, 0 };
+	u8 *b = lsr;
+
+	memset(buf, 0, sizeof(buf));
+	asm volatile("cld; rep insl" : "+D"(di), "+c"(cx) : "d"((u16)UNUSED_PORT) : "memory");
+	check(di == buf + 5 && cx == 0, "rep insl left RDI at +%ld, RCX %lu", (long)(di - buf), cx);
+	check(buf[0] == 0 && buf[1] == 0xffffffff && buf[4] == 0xffffffff && buf[5] == 0,
+	      "rep insl from port 0x%x stored %x %x %x %x", UNUSED_PORT, buf[0], buf[1], buf[4],
+	      buf[5]);
+	/* DF = 1: descending from the last element */
+	memset(buf, 0, sizeof(buf));
+	di = buf + 6;
+	cx = 3;
+	asm volatile("std; rep insl; cld" : "+D"(di), "+c"(cx) : "d"((u16)UNUSED_PORT) : "memory");
+	check(di == buf + 3 && cx == 0 && buf[4] == 0xffffffff && buf[6] == 0xffffffff &&
+		      buf[3] == 0 && buf[7] == 0,
+	      "rep insl with DF=1 left RDI at +%ld, RCX %lu", (long)(di - buf), cx);
+	/* a REP with RCX = 0 does nothing */
+	di = buf;
+	buf[0] = 0;
+	asm volatile("rep insl" : "+D"(di), "+c"(cx) : "d"((u16)UNUSED_PORT) : "memory");
+	check(di == buf && buf[0] == 0, "rep insl with RCX = 0 stored");
+	asm volatile("insb" : "+D"(b) : "d"((u16)(KEEL_GUEST_COM1_PORT + UART_LSR)) : "memory");
+	check(b == lsr + 1 && (lsr[0] & UART_LSR_THRE) && lsr[1] == 0,
+	      "INSB of COM1 LSR stored 0x%x, RDI +%ld", lsr[0], (long)(b - lsr));
 }
 
 static void vmcall_probe(uintptr_t nr)
@@ -185,6 +235,8 @@ static const struct guest_test tests[] = {
 	{ "msr_denied_gp", test_msr_denied },
 	{ "io_com1_lsr_thre", test_io_com1_lsr },
 	{ "io_unknown_port_ones", test_io_unknown_port },
+	{ "string_io_outs", test_string_io_outs },
+	{ "string_io_ins", test_string_io_ins },
 	{ "vmcall_nop", test_vmcall_nop },
 	{ "vmcall_unknown_enosys", test_vmcall_unknown },
 	{ "vmcall_preserves_registers", test_vmcall_preserves },

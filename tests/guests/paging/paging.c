@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Guest `paging`: build, change and tear down mappings; aliases, large pages, INVLPG, CR3. */
+/* Guest `paging`: build, change, tear down mappings; aliases, large pages, INVLPG, INVPCID, CR3. */
 #include "guest.h"
 
 /*
@@ -150,6 +150,118 @@ static void test_remap_invlpg(void)
 static void test_remap_cr3(void)
 {
 	remap_test(flush_cr3, "CR3 reload");
+}
+
+/*
+ * INVPCID (SDM Vol. 2A): the register operand is the type, the memory operand a 16-byte
+ * descriptor (PCID in bits 11:0, bits 63:12 reserved, linear address in bits 127:64). CR4.PCIDE
+ * stays 0 here, so PCID 0 is the only context.
+ */
+#define CPUID_7_EBX_INVPCID BIT(10)
+#define INVPCID_ADDRESS	    0
+#define INVPCID_SINGLE	    1
+#define INVPCID_ALL_GLOBAL  2
+#define INVPCID_ALL	    3
+
+struct invpcid_desc {
+	u64 pcid;
+	u64 addr;
+};
+
+static struct invpcid_desc probe_desc __aligned(16);
+static unsigned long probe_type;
+
+static bool have_invpcid(void)
+{
+	return cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ebx & CPUID_7_EBX_INVPCID);
+}
+
+static void invpcid(unsigned long type, const struct invpcid_desc *d)
+{
+	asm volatile("invpcid %0, %1" : : "m"(*d), "r"(type) : "memory");
+}
+
+static void flush_invpcid_address(uintptr_t va)
+{
+	struct invpcid_desc d = { 0, va };
+
+	invpcid(INVPCID_ADDRESS, &d);
+}
+
+static void flush_invpcid_single(uintptr_t va)
+{
+	struct invpcid_desc d = { 0, 0 };
+
+	invpcid(INVPCID_SINGLE, &d);
+}
+
+static void flush_invpcid_all_global(uintptr_t va)
+{
+	struct invpcid_desc d = { 0, 0 };
+
+	invpcid(INVPCID_ALL_GLOBAL, &d);
+}
+
+static void flush_invpcid_all(uintptr_t va)
+{
+	struct invpcid_desc d = { 0, 0 };
+
+	invpcid(INVPCID_ALL, &d);
+}
+
+/* INVPCID probe_type with probe_desc, or with the descriptor at @desc_va when it is not 0. */
+static void probe_invpcid(uintptr_t desc_va)
+{
+	invpcid(probe_type, desc_va ? (const struct invpcid_desc *)desc_va : &probe_desc);
+}
+
+static bool invpcid_faults(unsigned long type, u64 pcid, u64 addr, u32 vector, const char *what)
+{
+	probe_type = type;
+	probe_desc = (struct invpcid_desc){ pcid, addr };
+	if (expect_fault(probe_invpcid, 0, vector, 0, 0))
+		return true;
+	diag("INVPCID %s", what);
+	return false;
+}
+
+static void test_invpcid(void)
+{
+	enum pt_format fmt;
+	struct pt pt;
+
+	if (!have_invpcid()) {
+		invpcid_faults(INVPCID_ALL, 0, 0, VEC_UD, "without CPUID.7:EBX.INVPCID");
+		skip("CPUID shows no INVPCID");
+		return;
+	}
+	remap_test(flush_invpcid_address, "INVPCID individual address");
+	remap_test(flush_invpcid_single, "INVPCID single context");
+	remap_test(flush_invpcid_all_global, "INVPCID all contexts and globals");
+	remap_test(flush_invpcid_all, "INVPCID all contexts");
+	invpcid_faults(4, 0, 0, VEC_GP, "type 4");
+	invpcid_faults(INVPCID_ALL, 0x1000, 0, VEC_GP, "reserved descriptor bit 12");
+	invpcid_faults(INVPCID_ADDRESS, 1, 0, VEC_GP, "PCID 1 with CR4.PCIDE = 0");
+	invpcid_faults(INVPCID_SINGLE, 1, 0, VEC_GP, "single context, PCID 1, CR4.PCIDE = 0");
+	invpcid_faults(INVPCID_ADDRESS, 0, 0x8000000000000000ull, VEC_GP, "non-canonical address");
+	for_each_format(fmt)
+	{
+		/* the descriptor's second half lies in the unmapped page after test_va */
+		uintptr_t hole = test_va(fmt) + PAGE_SIZE - 8;
+
+		space(&pt, fmt);
+		pt_map(&pt, test_va(fmt), frame_with(0), PAGE_SIZE, PTE_RW);
+		pt_activate(&pt);
+		probe_type = INVPCID_ALL;
+		if (!expect_fault(probe_invpcid, hole, VEC_PF, 0, hole + 8))
+			diag("%s: INVPCID with its descriptor across into an unmapped page",
+			     pt_format_name(fmt));
+	}
+#ifdef __x86_64__
+	probe_type = INVPCID_ALL;
+	if (!expect_fault(probe_invpcid, 0x8000000000000000ull, VEC_GP, 0, 0))
+		diag("INVPCID with a non-canonical descriptor address");
+#endif
 }
 
 static void test_unmap(void)
@@ -402,6 +514,7 @@ static const struct guest_test tests[] = {
 	{ "alias", test_alias },
 	{ "remap_invlpg", test_remap_invlpg },
 	{ "remap_cr3_reload", test_remap_cr3 },
+	{ "invpcid", test_invpcid },
 	{ "unmap", test_unmap },
 	{ "teardown_table", test_teardown_table },
 	{ "large_pages", test_large_pages },

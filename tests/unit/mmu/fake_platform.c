@@ -64,6 +64,12 @@ bool mmu_plat_table_alloc(struct mmu_table_page *tp, void *owner)
 	return true;
 }
 
+/* Hosted, no CPU loads a root: any page will do. */
+bool mmu_plat_table_alloc_low(struct mmu_table_page *tp, void *owner)
+{
+	return mmu_plat_table_alloc(tp, owner);
+}
+
 void mmu_plat_table_free(struct mmu_table_page *tp)
 {
 	struct owner_node **pp = &owners[bucket_of(tp->va)];

@@ -450,7 +450,7 @@ static void check_leaf(struct tdp_model *t, struct mmu_page *sp, unsigned int i,
 			  level, (unsigned long long)gfn);
 		return;
 	}
-	if ((s->flags & MEMSLOT_READONLY) && (writable || (e & SPTE_SW_HOST_WRITABLE))) {
+	if ((s->flags & MEMSLOT_READONLY) && (writable || (e & SPTE_EPT_SW_HOST_WRITABLE))) {
 		violation(t, "leaf for gfn %#llx of a read-only memslot is writable (%#llx)",
 			  (unsigned long long)gfn, (unsigned long long)e);
 		return;
