@@ -3,6 +3,7 @@
 #ifndef VMX_VCPU_H
 #define VMX_VCPU_H
 
+#include <arch/cpu.h>
 #include <arch/vmx.h>
 #include <vmm/vmm.h>
 
@@ -130,13 +131,27 @@ void vmx_single_step(struct vcpu *vcpu, bool on);
 int vmx_vm86_init(struct vmx_vcpu *vx, char *err, size_t errlen);
 void vmx_vm86_destroy(struct vmx_vcpu *vx);
 void vmx_vm86_cr0_pe_changed(struct vmx_vcpu *vx, bool pe);
-u64 vmx_vm86_guest_rflags(const struct vmx_vcpu *vx, u64 cpu_rflags);
-u64 vmx_vm86_cpu_rflags(struct vmx_vcpu *vx, u64 guest_rflags);
 void vmx_vm86_inject(struct vmx_vcpu *vx, u8 vector);
 void vmx_get_seg(struct vcpu *vcpu, enum vcpu_seg seg, struct vcpu_segment *out);
 void vmx_set_seg(struct vcpu *vcpu, enum vcpu_seg seg, const struct vcpu_segment *val);
 void vmx_get_dtable(struct vcpu *vcpu, enum vcpu_dtable table, u64 *base, u16 *limit);
 void vmx_set_dtable(struct vcpu *vcpu, enum vcpu_dtable table, u64 base, u16 limit);
+
+/* RFLAGS as the guest sees it from what the CPU holds, and back (vm86: VM = 1, IOPL = 3). */
+static inline u64 vmx_vm86_guest_rflags(const struct vmx_vcpu *vx, u64 cpu_rflags)
+{
+	if (!vx->vm86)
+		return cpu_rflags;
+	return (cpu_rflags & ~(X86_RFLAGS_VM | X86_RFLAGS_IOPL)) | vx->vm86_iopl;
+}
+
+static inline u64 vmx_vm86_cpu_rflags(struct vmx_vcpu *vx, u64 guest_rflags)
+{
+	if (!vx->vm86)
+		return guest_rflags;
+	vx->vm86_iopl = guest_rflags & X86_RFLAGS_IOPL;
+	return guest_rflags | X86_RFLAGS_VM | X86_RFLAGS_IOPL;
+}
 
 /* exit_decode.c: the rest of the record, once arch_reason, insn_len and arch_qualification = 0 are
  * in */

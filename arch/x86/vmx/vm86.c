@@ -112,21 +112,6 @@ void vmx_set_dtable(struct vcpu *vcpu, enum vcpu_dtable table, u64 base, u16 lim
 	vmcs_write(gdt ? VMCS_GUEST_GDTR_LIMIT : VMCS_GUEST_IDTR_LIMIT, limit);
 }
 
-u64 vmx_vm86_guest_rflags(const struct vmx_vcpu *vx, u64 cpu_rflags)
-{
-	if (!vx->vm86)
-		return cpu_rflags;
-	return (cpu_rflags & ~(X86_RFLAGS_VM | X86_RFLAGS_IOPL)) | vx->vm86_iopl;
-}
-
-u64 vmx_vm86_cpu_rflags(struct vmx_vcpu *vx, u64 guest_rflags)
-{
-	if (!vx->vm86)
-		return guest_rflags;
-	vx->vm86_iopl = guest_rflags & X86_RFLAGS_IOPL;
-	return guest_rflags | X86_RFLAGS_VM | X86_RFLAGS_IOPL;
-}
-
 /*
  * An exception for a vm86 guest: VM entry would deliver it through the IDT as for protected
  * mode, so it is delivered now, as real mode would, with the faulting instruction's IP.
