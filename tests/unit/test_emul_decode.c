@@ -146,13 +146,15 @@ static void test_group7(void **state)
 	assert_true(in.is_mem);
 	assert_int_equal(emul_mem_offset(&in, gprs), 0x40);
 	assert_int_equal(DECODE(0x0f, 0x01, 0x3f).op, EMUL_OP_INVLPG); /* invlpg (%bx) */
+	assert_int_equal(DECODE(0x0f, 0x01, 0xd1).op, EMUL_OP_XSETBV);
+	assert_int_equal(DECODE(0x0f, 0x01, 0xd1).len, 3);
 }
 
 static void test_refused(void **state)
 {
 	static const u8 ud2[] = { 0x0f, 0x0b };
 	static const u8 vmcall[] = { 0x0f, 0x01, 0xc1 }; /* group 7 reg 0, register form */
-	static const u8 lgdt_reg[] = { 0x0f, 0x01, 0xd0 };
+	static const u8 xgetbv[] = { 0x0f, 0x01, 0xd0 }; /* group 7 reg 2, register form */
 	static const u8 lock_hlt[] = { 0xf0, 0xf4 };
 	static const u8 mov_dr[] = { 0x0f, 0x21, 0xc0 };
 	static const u8 nop[] = { 0x90 };
@@ -164,7 +166,7 @@ static void test_refused(void **state)
 
 	assert_int_equal(emul_decode16(ud2, sizeof(ud2), &in), EMUL_DECODE_UNKNOWN);
 	assert_int_equal(emul_decode16(vmcall, sizeof(vmcall), &in), EMUL_DECODE_UNKNOWN);
-	assert_int_equal(emul_decode16(lgdt_reg, sizeof(lgdt_reg), &in), EMUL_DECODE_UNKNOWN);
+	assert_int_equal(emul_decode16(xgetbv, sizeof(xgetbv), &in), EMUL_DECODE_UNKNOWN);
 	assert_int_equal(emul_decode16(lock_hlt, sizeof(lock_hlt), &in), EMUL_DECODE_UNKNOWN);
 	assert_int_equal(emul_decode16(mov_dr, sizeof(mov_dr), &in), EMUL_DECODE_UNKNOWN);
 	assert_int_equal(emul_decode16(nop, sizeof(nop), &in), EMUL_DECODE_UNKNOWN);

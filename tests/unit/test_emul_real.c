@@ -110,6 +110,11 @@ enum exit_action handle_hlt(struct vcpu *v, const struct vm_exit *exit)
 	return record(v, exit);
 }
 
+enum exit_action handle_xsetbv(struct vcpu *v, const struct vm_exit *exit)
+{
+	return record(v, exit);
+}
+
 static u64 get_reg(struct vcpu *v, enum vcpu_reg reg)
 {
 	return reg == VCPU_RSP ? rsp : reg == VCPU_RIP ? rip : rflags;
@@ -365,6 +370,23 @@ static void test_through_handlers(void **state)
 	assert_int_equal(handler_calls, 4);
 }
 
+static void test_xsetbv(void **state)
+{
+	put16(VM_EXC_UD * 4, 0x0500);
+	vcpu.gprs[VCPU_RCX] = 0;
+	CODE(0x0f, 0x01, 0xd1); /* xsetbv with CR4.OSXSAVE clear: #UD */
+	assert_int_equal(exception(VM_EXC_GP, false, 0), EXIT_RESUME);
+	assert_int_equal(handler_calls, 0);
+	assert_int_equal(rip, 0x500);
+	setup(state);
+	cr[VCPU_CR4] = X86_CR4_OSXSAVE;
+	CODE(0x0f, 0x01, 0xd1);
+	assert_int_equal(exception(VM_EXC_GP, false, 0), EXIT_RESUME);
+	assert_int_equal(last_exit.kind, VM_EXIT_XSETBV);
+	assert_int_equal(last_exit.xsetbv.xcr, 0);
+	assert_int_equal(rip, 0x103);
+}
+
 static void test_unknown_stops(void **state)
 {
 	CODE(0x0f, 0x34, 0x90); /* sysenter */
@@ -393,6 +415,7 @@ int main(void)
 		cmocka_unit_test_setup(test_lgdt_lidt, setup),
 		cmocka_unit_test_setup(test_operand_beyond_limit, setup),
 		cmocka_unit_test_setup(test_through_handlers, setup),
+		cmocka_unit_test_setup(test_xsetbv, setup),
 		cmocka_unit_test_setup(test_unknown_stops, setup),
 		cmocka_unit_test_setup(test_fetch_outside_ram, setup),
 	};

@@ -168,7 +168,9 @@ static enum emul_op group7(const struct emul_insn *in)
 {
 	switch (in->reg) {
 	case 2:
-		return in->is_mem ? EMUL_OP_LGDT : EMUL_OP_NONE;
+		if (!in->is_mem)
+			return in->rm == 1 ? EMUL_OP_XSETBV : EMUL_OP_NONE;
+		return EMUL_OP_LGDT;
 	case 3:
 		return in->is_mem ? EMUL_OP_LIDT : EMUL_OP_NONE;
 	case 6:

@@ -27,6 +27,7 @@ enum emul_op {
 	EMUL_OP_LIDT,	     /* 0F 01 /3, memory */
 	EMUL_OP_LMSW,	     /* 0F 01 /6 */
 	EMUL_OP_INVLPG,	     /* 0F 01 /7, memory */
+	EMUL_OP_XSETBV,	     /* 0F 01 D1 */
 	EMUL_OP_CLTS,	     /* 0F 06 */
 	EMUL_OP_INVD,	     /* 0F 08 */
 	EMUL_OP_WBINVD,	     /* 0F 09 */

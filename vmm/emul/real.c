@@ -258,6 +258,13 @@ static enum exit_action execute(struct vcpu *vcpu, const struct emul_insn *in,
 	case EMUL_OP_HLT:
 		x.kind = VM_EXIT_HLT;
 		return handle_hlt(vcpu, &x);
+	case EMUL_OP_XSETBV:
+		/* #UD before any privilege check (SDM Vol. 2D, XSETBV) */
+		if (!(vcpu_creg_read(vcpu, VCPU_CR4) & X86_CR4_OSXSAVE))
+			return fault(vcpu, VM_EXC_UD);
+		x.kind = VM_EXIT_XSETBV;
+		x.xsetbv.xcr = (u32)vcpu_reg_read(vcpu, VCPU_RCX);
+		return handle_xsetbv(vcpu, &x);
 	default:
 		return fault(vcpu, VM_EXC_UD);
 	}
