@@ -308,6 +308,7 @@ struct vcpu {
 	struct mmu_vcpu mmu;
 	struct guest_paging_state paging;
 	paddr_t loaded_root; /* the root last handed to ops->set_mmu_root */
+	bool no_invpcid;     /* the CPU raises #UD for INVPCID here (set by arch_vcpu_init) */
 	/*
 	 * shadow mode: the last write that needed emulation and ran natively instead (after
 	 * unprotecting its frame, or in a write window), and how often in a row it did not complete

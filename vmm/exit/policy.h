@@ -34,8 +34,9 @@ struct cpuid_source {
 
 /* The guest's state that changes what CPUID returns. */
 struct cpuid_guest {
-	u64 cr4;  /* CPUID.1:ECX.OSXSAVE mirrors CR4.OSXSAVE */
-	u64 xcr0; /* CPUID.(0xD,0):EBX is the XSAVE area size for the enabled components */
+	u64 cr4;	 /* CPUID.1:ECX.OSXSAVE mirrors CR4.OSXSAVE */
+	u64 xcr0;	 /* CPUID.(0xD,0):EBX is the XSAVE area size for the enabled components */
+	bool no_invpcid; /* the CPU makes INVPCID #UD for this guest: CPUID.7:EBX hides it */
 };
 
 struct cpuid_regs cpuid_guest_leaf(const struct cpuid_source *src, const struct cpuid_guest *g,

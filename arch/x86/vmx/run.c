@@ -542,6 +542,8 @@ int arch_vcpu_init(struct vcpu *vcpu, u64 entry_rip, u64 rbx, u64 slice_ticks, c
 		return ret;
 	}
 	vcpu->gprs[VCPU_RBX] = rbx;
+	/* Without "enable INVPCID" the instruction is #UD in VMX non-root operation (26.3). */
+	vcpu->no_invpcid = !(vx->ctls.value[VMX_CTL_PROC2] & VMX_PROC2_INVPCID);
 	reset_cpu_held_msrs();
 	vx->flush_tlb = true;
 	return 0;
