@@ -159,6 +159,10 @@ struct vm_exit {
 			u32 xcr; /* ECX; the value is in EDX:EAX */
 		} xsetbv;
 		struct {
+			u8 cpl;	     /* the caller's privilege level */
+			bool mode64; /* 64-bit mode: 64-bit arguments, else 32 */
+		} vmcall;
+		struct {
 			bool vmfail;	/* VMLAUNCH/VMRESUME itself failed: insn_error says why */
 			u32 insn_error; /* VM-instruction error number (vmfail) */
 			u32 reason;	/* basic exit reason of a failed entry (!vmfail) */

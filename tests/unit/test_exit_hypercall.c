@@ -59,13 +59,13 @@ static void fake_reset(void *ctx)
 }
 
 static struct fake_vm vm;
-static const struct hc_env env = { &vm, fake_read, fake_print, fake_exit, fake_count, fake_reset };
+static const struct hc_env env = { fake_read, fake_print, fake_exit, fake_count, fake_reset };
 
 static s64 hc(u64 nr, u64 a0, u64 a1)
 {
 	const u64 args[4] = { a0, a1, 0, 0 };
 
-	return keel_hypercall(&env, nr, args);
+	return keel_hypercall(&env, &vm, nr, args);
 }
 
 static int setup(void **state)

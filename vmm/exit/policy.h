@@ -106,9 +106,8 @@ bool xsetbv_faults(unsigned int cpl, u32 xcr, u64 val, u64 allowed);
 
 #define KEEL_HC_PRINT_MAX 1024 /* bytes a single KEEL_HC_PRINT may ask for */
 
-/* What a hypercall needs from the VM; the handler implements these for the calling vCPU. */
+/* What a hypercall needs from the VM, each called with the ctx given to keel_hypercall(). */
 struct hc_env {
-	void *ctx;
 	int (*read_guest)(void *ctx, u64 gpa, void *buf, u64 len); /* 0, or <0 outside RAM */
 	void (*print)(void *ctx, const char *s, size_t n);
 	void (*exit)(void *ctx, u64 status);
@@ -117,6 +116,6 @@ struct hc_env {
 };
 
 /* Runs hypercall @nr with @args (BX, CX, DX, SI); returns what goes back in (E/R)AX. */
-s64 keel_hypercall(const struct hc_env *env, u64 nr, const u64 args[4]);
+s64 keel_hypercall(const struct hc_env *env, void *ctx, u64 nr, const u64 args[4]);
 
 #endif

@@ -60,14 +60,6 @@ enum exit_action inject_ud(struct vcpu *vcpu)
 	return EXIT_RESUME;
 }
 
-enum exit_action exit_done(struct vcpu *vcpu, const struct vm_exit *exit)
-{
-	if (vm_stopped(vcpu->vm))
-		return EXIT_STOP;
-	vcpu_skip_insn(vcpu, exit);
-	return EXIT_RESUME;
-}
-
 u64 vcpu_operand(struct vcpu *vcpu, enum vcpu_reg reg)
 {
 	u64 v = vcpu_reg_read(vcpu, reg);

@@ -47,34 +47,35 @@ static void hc_reset_counts(void *ctx)
 	memset(&vm->stats, 0, sizeof(vm->stats));
 }
 
+static const struct hc_env vm_hc_env = {
+	.read_guest = hc_read_guest,
+	.print = hc_print,
+	.exit = hc_exit,
+	.exit_count = hc_exit_count,
+	.reset_counts = hc_reset_counts,
+};
+
 /*
  * Arguments in (E/R)BX, CX, DX, SI, the number in (E/R)AX: 32-bit registers outside 64-bit
  * mode. The result goes to RAX, sign-extended in 64-bit mode, else as a 32-bit value. A VMCALL
  * from CPL > 0 raises #UD, as an instruction the guest's user code may not execute: the ABI is
- * for the guest kernel only.
+ * for the guest kernel only. The arch decoded CPL and mode into exit->vmcall.
  */
 enum exit_action handle_vmcall(struct vcpu *vcpu, const struct vm_exit *exit)
 {
-	const struct hc_env env = {
-		.ctx = vcpu->vm,
-		.read_guest = hc_read_guest,
-		.print = hc_print,
-		.exit = hc_exit,
-		.exit_count = hc_exit_count,
-		.reset_counts = hc_reset_counts,
-	};
-	u64 mask, args[4];
+	u64 *gpr = vcpu->gprs; /* BX, CX, DX, SI and AX are plain GPRs: no vcpu_ops call */
+	u64 nr = gpr[VCPU_RAX];
+	u64 args[4] = { gpr[VCPU_RBX], gpr[VCPU_RCX], gpr[VCPU_RDX], gpr[VCPU_RSI] };
 	s64 ret;
 
-	if (vcpu->ops->cpl(vcpu) != 0)
+	if (exit->vmcall.cpl != 0)
 		return inject_ud(vcpu);
-	mask = vcpu->ops->mode64(vcpu) ? ~0ull : 0xffffffffull;
-	/* BX, CX, DX, SI and AX are plain GPRs: no vcpu_ops call to read them */
-	args[0] = vcpu->gprs[VCPU_RBX] & mask;
-	args[1] = vcpu->gprs[VCPU_RCX] & mask;
-	args[2] = vcpu->gprs[VCPU_RDX] & mask;
-	args[3] = vcpu->gprs[VCPU_RSI] & mask;
-	ret = keel_hypercall(&env, vcpu->gprs[VCPU_RAX] & mask, args);
-	vcpu->gprs[VCPU_RAX] = (u64)ret & mask;
+	if (!exit->vmcall.mode64) {
+		nr = (u32)nr;
+		for (unsigned int i = 0; i < ARRAY_SIZE(args); i++)
+			args[i] = (u32)args[i];
+	}
+	ret = keel_hypercall(&vm_hc_env, vcpu->vm, nr, args);
+	gpr[VCPU_RAX] = exit->vmcall.mode64 ? (u64)ret : (u32)ret;
 	return exit_done(vcpu, exit);
 }

@@ -31,13 +31,15 @@
  * Pushes the host's callee-saved registers and the GPR array pointer, points the VMCS host RSP
  * at them, loads the guest GPRs and enters with VMLAUNCH or VMRESUME. A failed entry falls
  * through with the guest's values in the registers: CF set is VMfailInvalid, ZF set VMfailValid
- * (SDM Vol. 3C, 31.2). A VM exit lands in vmx_exit_stub with RSP as written here.
+ * (SDM Vol. 3C, 31.2). A VM exit lands in vmx_exit_stub with RSP as written here. The VMWRITE
+ * of host RSP is not checked: it fails only without a current VMCS, and then so does the entry.
+ * RBP is saved as any callee-saved register, not made a frame pointer: nothing between here and
+ * the entry calls or faults.
  */
 	.globl vmx_enter
 	.type vmx_enter, @function
 vmx_enter:
 	push %rbp
-	mov %rsp, %rbp
 	push %rbx
 	push %r12
 	push %r13
@@ -46,7 +48,6 @@ vmx_enter:
 	push %rdi
 	mov $VMCS_HOST_RSP, %eax
 	vmwrite %rsp, %rax
-	jbe .Lentry_failed
 	test %esi, %esi
 	mov G_RAX(%rdi), %rax
 	mov G_RCX(%rdi), %rcx
@@ -96,8 +97,7 @@ vmx_exit_stub:
 	mov %r13, G_R13(%rdi)
 	mov %r14, G_R14(%rdi)
 	mov %r15, G_R15(%rdi)
-	pop %rax
-	mov %rax, G_RDI(%rdi)
+	pop G_RDI(%rdi)
 	add $8, %rsp
 	xor %eax, %eax
 .Lreturn:

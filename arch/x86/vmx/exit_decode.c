@@ -119,7 +119,6 @@ static const enum vm_exit_kind simple_kinds[VMX_EXIT_REASON_MAX + 1] = {
 	[VMX_EXIT_CPUID] = VM_EXIT_CPUID,
 	[VMX_EXIT_HLT] = VM_EXIT_HLT,
 	[VMX_EXIT_INVD] = VM_EXIT_INVD,
-	[VMX_EXIT_VMCALL] = VM_EXIT_VMCALL,
 	[VMX_EXIT_VMCLEAR] = VM_EXIT_VMX_INSTRUCTION,
 	[VMX_EXIT_VMLAUNCH] = VM_EXIT_VMX_INSTRUCTION,
 	[VMX_EXIT_VMPTRLD] = VM_EXIT_VMX_INSTRUCTION,
@@ -156,6 +155,9 @@ void vmx_decode_exit(struct vmx_vcpu *vx, struct vm_exit *exit)
 	case VMX_EXIT_CPUID:
 		/* simple_kinds[] cannot tell CPUID (kind 0) from "not simple" */
 		exit->kind = VM_EXIT_CPUID;
+		break;
+	case VMX_EXIT_VMCALL:
+		vmx_decode_vmcall(vx, exit);
 		break;
 	case VMX_EXIT_INVLPG:
 		exit->kind = VM_EXIT_INVLPG;

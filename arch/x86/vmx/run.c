@@ -13,6 +13,8 @@
 
 /* Guest interruptibility state bits 0 and 1: blocking by STI and by MOV SS (25.4.2). */
 #define INTERRUPTIBILITY_STI_MOVSS 0x3ull
+/* Pending debug exceptions bit 14, BS: a single-step trap is pending (25.4.2, table 25-4). */
+#define PENDING_DBG_BS BIT(14)
 /* CR0 bits the guest owns outright (every other one is in the guest/host mask). */
 #define CR0_GUEST_OWNED (X86_CR0_TS | X86_CR0_MP)
 /* EFER bits a guest may set (SDM Vol. 3A, 2.2.1); LMA is the CPU's to set. */
@@ -382,15 +384,26 @@ static u64 vmx_read_tsc(struct vcpu *vcpu)
 	return ((u64)hi << 32) | lo;
 }
 
+/*
+ * The exiting instruction completed as Keel emulated it, so what the CPU does at the end of an
+ * instruction is Keel's to do: an STI or MOV SS shadow before it has ended, and with RFLAGS.TF
+ * set a single-step trap follows it. That trap is left pending in the VMCS, and VM entry delivers
+ * it before the guest's next instruction (SDM Vol. 3C, 27.7.3; 32.2 asks this of VMMs that
+ * emulate). IA32_DEBUGCTL.BTF, which would turn TF into a step on branches, is 0 for every
+ * guest (msr_policy.c holds DEBUGCTL at 0).
+ */
 static void vmx_skip_insn(struct vcpu *vcpu, const struct vm_exit *exit)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
 	u64 intr = vmcs_read_raw(VMCS_GUEST_INTERRUPTIBILITY);
+	u64 rflags = vmcs_read_raw(VMCS_GUEST_RFLAGS);
 
 	set_rip(vx, cached_rip(vx) + exit->insn_len);
-	/* The instruction completed: an STI or MOV SS shadow before it has ended. */
-	if (intr & INTERRUPTIBILITY_STI_MOVSS)
+	if (unlikely(intr & INTERRUPTIBILITY_STI_MOVSS))
 		vmcs_write_raw(VMCS_GUEST_INTERRUPTIBILITY, intr & ~INTERRUPTIBILITY_STI_MOVSS);
+	if (unlikely(rflags & X86_RFLAGS_TF))
+		vmcs_write_raw(VMCS_GUEST_PENDING_DBG_EXCEPTIONS,
+			       vmcs_read_raw(VMCS_GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);
 }
 
 static void vmx_inject_exception(struct vcpu *vcpu, u8 vector, bool has_error_code, u32 error_code,
@@ -405,6 +418,7 @@ static void vmx_inject_exception(struct vcpu *vcpu, u8 vector, bool has_error_co
 			  (has_error_code ? INTR_INFO_ERROR_CODE : 0);
 	vx->inject_error_code = error_code;
 	vx->inject_insn_len = 0;
+	vx->inject = true;
 	if (vector == VM_EXC_PF)
 		vx->cr2 = cr2;
 }
@@ -514,6 +528,7 @@ int arch_vcpu_init(struct vcpu *vcpu, u64 entry_rip, u64 rbx, u64 slice_ticks, c
 	vcpu->gprs[VCPU_RBX] = rbx;
 	reset_cpu_held_msrs();
 	vx->flush_tlb = true;
+	vx->timer_each_entry = vx->slice_ticks && !vx->timer_saved;
 	return 0;
 }
 
@@ -550,24 +565,24 @@ static void flush_own_tlb(struct vmx_vcpu *vx)
 	vx->flush_tlb = false;
 }
 
-/* Everything that must reach the VMCS right before VM entry. */
-static void prepare_entry(struct vmx_vcpu *vx)
+/* The entry_work: everything that must reach the VMCS right before VM entry. */
+static __attribute__((noinline)) void prepare_entry(struct vmx_vcpu *vx)
 {
 	if (vx->flush_tlb)
 		flush_own_tlb(vx);
-	if (vx->inject_info) {
+	if (vx->inject) {
 		vmcs_write(VMCS_ENTRY_INTR_INFO, vx->inject_info);
 		if (vx->inject_info & INTR_INFO_ERROR_CODE)
 			vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR_CODE, vx->inject_error_code);
 		vmcs_write(VMCS_ENTRY_INSTRUCTION_LEN, vx->inject_insn_len);
-		vx->inject_info = 0;
+		vx->inject = false;
 	}
-	if (vx->slice_ticks && (vx->timer_reload || !vx->timer_saved)) {
+	if ((vx->timer_reload || vx->timer_each_entry) && vx->slice_ticks) {
 		u64 t = vx->slice_ticks >> vmx_get_caps()->preempt_timer_rate;
 
 		vmcs_write(VMCS_GUEST_PREEMPTION_TIMER, MIN(t, 0xffffffffull));
-		vx->timer_reload = false;
 	}
+	vx->timer_reload = false;
 }
 
 /*
@@ -581,6 +596,7 @@ static void requeue_vectoring_event(struct vmx_vcpu *vx, const struct vm_exit *e
 
 	if (!(info & INTR_INFO_VALID))
 		return;
+	vx->inject = true;
 	vx->inject_info = info & (INTR_INFO_VALID | INTR_INFO_ERROR_CODE | 0x7ff);
 	if (info & INTR_INFO_ERROR_CODE)
 		vx->inject_error_code = (u32)vread(VMCS_IDT_VECTORING_ERROR_CODE);
@@ -638,16 +654,17 @@ void arch_vcpu_run(struct vcpu *vcpu, struct vm_exit *exit)
 	enum vmx_enter_result r;
 	u32 reason;
 
-	if (make_current(vx)) {
+	if (unlikely(current_vmcs[vcpu->cpu] != vx->vmcs) && make_current(vx)) {
 		entry_failed(exit, VMX_ENTER_FAIL_INVALID);
 		return;
 	}
-	prepare_entry(vx);
+	if (unlikely(vx->entry_work))
+		prepare_entry(vx);
 	__asm__ volatile("mov %0, %%cr2" : : "r"(vx->cr2) : "memory");
 	r = vmx_enter(vcpu->gprs, vx->launched);
 	vx->cr2 = read_cr2();
 	vx->cached = 0;
-	if (r != VMX_ENTER_EXITED) {
+	if (unlikely(r != VMX_ENTER_EXITED)) {
 		entry_failed(exit, r);
 		return;
 	}
@@ -657,8 +674,8 @@ void arch_vcpu_run(struct vcpu *vcpu, struct vm_exit *exit)
 	exit->arch_qualification = 0;
 	exit->insn_len = (u32)vmcs_read_raw(VMCS_EXIT_INSTRUCTION_LEN);
 	/* The hypercall and CPUID round trips: nothing more to decode, nothing to do first. */
-	if (reason == VMX_EXIT_VMCALL) {
-		exit->kind = VM_EXIT_VMCALL;
+	if (likely(reason == VMX_EXIT_VMCALL)) {
+		vmx_decode_vmcall(vx, exit);
 		return;
 	}
 	if (reason == VMX_EXIT_CPUID) {

@@ -3,6 +3,7 @@
 #ifndef VMX_VCPU_H
 #define VMX_VCPU_H
 
+#include <arch/msr.h>
 #include <arch/vmx.h>
 #include <vmm/vmm.h>
 
@@ -33,14 +34,26 @@ struct vmx_vcpu {
 	/* the guest's own view; the VMCS holds what the CPU really runs with */
 	u64 cr0, cr3, cr4, efer;
 	u64 cr2; /* not in the VMCS: loaded into CR2 around each entry */
-	/* event to deliver at the next entry (VMCS_ENTRY_INTR_INFO format), 0 for none */
+	/*
+	 * Work due before the next entry. entry_work overlays all of it: the way into the guest
+	 * tests one word and takes the slow path only when something is due.
+	 */
+	union {
+		struct {
+			bool flush_tlb;	       /* INVVPID (or INVEPT) */
+			bool inject;	       /* deliver inject_info */
+			bool timer_reload;     /* load the preemption timer with a full slice */
+			bool timer_each_entry; /* the CPU does not save the timer: load it every
+						  time */
+		};
+		u32 entry_work;
+	};
+	/* the event to deliver (VMCS_ENTRY_INTR_INFO format) when inject is set */
 	u32 inject_info;
 	u32 inject_error_code;
 	u32 inject_insn_len;
-	bool flush_tlb;	  /* INVVPID (or INVEPT) before the next entry */
 	u64 slice_ticks;  /* preemption-timer slice in TSC ticks, 0 without a timer */
 	bool timer_saved; /* the CPU saves the timer on exit: reload only after expiry */
-	bool timer_reload;
 	/*
 	 * Guest fields read once per exit: VMX_CACHED_* bits say which are valid, cleared at each
 	 * exit. Code that writes GUEST_RIP, GUEST_CS_AR or GUEST_SS_AR other than through run.c's
@@ -92,5 +105,17 @@ u64 vmx_guest_efer(const struct vmx_vcpu *vx, u64 cr0, u64 efer);
 /* exit_decode.c: the rest of the record, once arch_reason, insn_len and arch_qualification = 0 are
  * in */
 void vmx_decode_exit(struct vmx_vcpu *vx, struct vm_exit *exit);
+
+/*
+ * VMCALL, on the hypercall round trip (run.c) and through vmx_decode_exit(): the handler needs
+ * the caller's CPL, which is SS.DPL (SDM Vol. 3C, 27.3.1.2), bits 6:5 of the access rights, and
+ * whether it runs in 64-bit mode: IA-32e active and CS.L, bit 13 of the access rights (25.4.1).
+ */
+static inline void vmx_decode_vmcall(const struct vmx_vcpu *vx, struct vm_exit *exit)
+{
+	exit->kind = VM_EXIT_VMCALL;
+	exit->vmcall.cpl = (vmcs_read_raw(VMCS_GUEST_SS_AR) >> 5) & 3;
+	exit->vmcall.mode64 = (vx->efer & EFER_LMA) && (vmcs_read_raw(VMCS_GUEST_CS_AR) & BIT(13));
+}
 
 #endif
