@@ -282,10 +282,12 @@ struct vm_options {
 	char cmdline[VM_CMDLINE_MAX]; /* after `--` */
 };
 
-/* Per-kind exit counts, bhyve vmm_stat style; KEEL_HC_RESET_COUNT zeroes them. */
+/*
+ * Per-kind exit counts, bhyve vmm_stat style; KEEL_HC_RESET_COUNT zeroes them. The total is their
+ * sum, added up when asked (KEEL_EXIT_COUNT_ALL) rather than counted at every exit.
+ */
 struct vm_stats {
 	u64 exits[VM_EXIT_KIND_COUNT];
-	u64 total;
 	u64 pf_intercepts;  /* #PF exception exits (shadow mode) */
 	u64 preempt_slices; /* preemption-timer expiries counted against the budget */
 };

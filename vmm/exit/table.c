@@ -34,7 +34,6 @@ enum exit_action vm_exit_dispatch(struct vcpu *vcpu, const struct vm_exit *exit)
 	struct vm *vm = vcpu->vm;
 	vm_exit_handler handler = NULL;
 
-	vm->stats.total++;
 	if (exit->kind < VM_EXIT_KIND_COUNT) {
 		vm->stats.exits[exit->kind]++;
 		handler = vm_exit_handlers[exit->kind];

@@ -28,6 +28,7 @@ static void hc_exit(void *ctx, u64 status)
 static u64 hc_exit_count(void *ctx, unsigned int which)
 {
 	const struct vm_stats *st = &((struct vm *)ctx)->stats;
+	u64 total = 0;
 
 	switch (which) {
 	case KEEL_EXIT_COUNT_PAGE_FAULT:
@@ -37,7 +38,9 @@ static u64 hc_exit_count(void *ctx, unsigned int which)
 	case KEEL_EXIT_COUNT_INVLPG:
 		return st->exits[VM_EXIT_INVLPG];
 	}
-	return st->total;
+	for (unsigned int i = 0; i < VM_EXIT_KIND_COUNT; i++)
+		total += st->exits[i];
+	return total;
 }
 
 static void hc_reset_counts(void *ctx)
@@ -56,26 +59,17 @@ static const struct hc_env vm_hc_env = {
 };
 
 /*
- * Arguments in (E/R)BX, CX, DX, SI, the number in (E/R)AX: 32-bit registers outside 64-bit
- * mode. The result goes to RAX, sign-extended in 64-bit mode, else as a 32-bit value. A VMCALL
- * from CPL > 0 raises #UD, as an instruction the guest's user code may not execute: the ABI is
- * for the guest kernel only. The arch decoded CPL and mode into exit->vmcall.
+ * The hypercall ABI (guest_abi.h) as hypercall.c runs it, on the vCPU's GPRs: vcpu->gprs is in
+ * x86 register-number order, as keel_hypercall() reads it, and holds AX, BX, CX, DX and SI
+ * (RSP, which it does not hold, is not read). A VMCALL from CPL > 0 raises #UD, as an
+ * instruction the guest's user code may not execute: the ABI is for the guest kernel only. The
+ * arch decoded CPL and mode into exit->vmcall.
  */
 enum exit_action handle_vmcall(struct vcpu *vcpu, const struct vm_exit *exit)
 {
-	u64 *gpr = vcpu->gprs; /* BX, CX, DX, SI and AX are plain GPRs: no vcpu_ops call */
-	u64 nr = gpr[VCPU_RAX];
-	u64 args[4] = { gpr[VCPU_RBX], gpr[VCPU_RCX], gpr[VCPU_RDX], gpr[VCPU_RSI] };
-	s64 ret;
-
 	if (exit->vmcall.cpl != 0)
 		return inject_ud(vcpu);
-	if (!exit->vmcall.mode64) {
-		nr = (u32)nr;
-		for (unsigned int i = 0; i < ARRAY_SIZE(args); i++)
-			args[i] = (u32)args[i];
-	}
-	ret = keel_hypercall(&vm_hc_env, vcpu->vm, nr, args);
-	gpr[VCPU_RAX] = exit->vmcall.mode64 ? (u64)ret : (u32)ret;
+	vcpu->gprs[VCPU_RAX] =
+		keel_hypercall(&vm_hc_env, vcpu->vm, vcpu->gprs, exit->vmcall.mode64);
 	return exit_done(vcpu, exit);
 }

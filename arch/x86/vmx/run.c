@@ -385,25 +385,34 @@ static u64 vmx_read_tsc(struct vcpu *vcpu)
 }
 
 /*
- * The exiting instruction completed as Keel emulated it, so what the CPU does at the end of an
+ * The rest of vmx_skip_insn(), for the rare case of an STI or MOV SS shadow or RFLAGS.TF. The
+ * exiting instruction completed as Keel emulated it, so what the CPU does at the end of an
  * instruction is Keel's to do: an STI or MOV SS shadow before it has ended, and with RFLAGS.TF
  * set a single-step trap follows it. That trap is left pending in the VMCS, and VM entry delivers
  * it before the guest's next instruction (SDM Vol. 3C, 27.7.3; 32.2 asks this of VMMs that
  * emulate). IA32_DEBUGCTL.BTF, which would turn TF into a step on branches, is 0 for every
  * guest (msr_policy.c holds DEBUGCTL at 0).
  */
+static void end_of_insn_events(u64 intr, u64 rflags)
+{
+	if (intr & INTERRUPTIBILITY_STI_MOVSS)
+		vmcs_write_raw(VMCS_GUEST_INTERRUPTIBILITY, intr & ~INTERRUPTIBILITY_STI_MOVSS);
+	if (rflags & X86_RFLAGS_TF)
+		vmcs_write_raw(VMCS_GUEST_PENDING_DBG_EXCEPTIONS,
+			       vmcs_read_raw(VMCS_GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);
+}
+
 static void vmx_skip_insn(struct vcpu *vcpu, const struct vm_exit *exit)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
 	u64 intr = vmcs_read_raw(VMCS_GUEST_INTERRUPTIBILITY);
 	u64 rflags = vmcs_read_raw(VMCS_GUEST_RFLAGS);
 
-	set_rip(vx, cached_rip(vx) + exit->insn_len);
-	if (unlikely(intr & INTERRUPTIBILITY_STI_MOVSS))
-		vmcs_write_raw(VMCS_GUEST_INTERRUPTIBILITY, intr & ~INTERRUPTIBILITY_STI_MOVSS);
-	if (unlikely(rflags & X86_RFLAGS_TF))
-		vmcs_write_raw(VMCS_GUEST_PENDING_DBG_EXCEPTIONS,
-			       vmcs_read_raw(VMCS_GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);
+	/* The VMCS always holds the current RIP (set_rip() writes through): no cache lookup. */
+	vmcs_write_raw(VMCS_GUEST_RIP, vmcs_read_raw(VMCS_GUEST_RIP) + exit->insn_len);
+	vx->cached &= ~VMX_CACHED_RIP;
+	if (unlikely((intr & INTERRUPTIBILITY_STI_MOVSS) || (rflags & X86_RFLAGS_TF)))
+		end_of_insn_events(intr, rflags);
 }
 
 static void vmx_inject_exception(struct vcpu *vcpu, u8 vector, bool has_error_code, u32 error_code,
@@ -661,7 +670,7 @@ void arch_vcpu_run(struct vcpu *vcpu, struct vm_exit *exit)
 	if (unlikely(vx->entry_work))
 		prepare_entry(vx);
 	__asm__ volatile("mov %0, %%cr2" : : "r"(vx->cr2) : "memory");
-	r = vmx_enter(vcpu->gprs, vx->launched);
+	r = vmx_enter_guest(vcpu->gprs, vx->launched);
 	vx->cr2 = read_cr2();
 	vx->cached = 0;
 	if (unlikely(r != VMX_ENTER_EXITED)) {

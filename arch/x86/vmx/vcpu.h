@@ -92,8 +92,26 @@ enum vmx_enter_result {
 	VMX_ENTER_FAIL_INVALID = 1,
 	VMX_ENTER_FAIL_VALID = 2,
 };
-enum vmx_enter_result vmx_enter(u64 *gprs, bool launched);
 void vmx_exit_stub(void);
+
+/*
+ * Calls entry.S's vmx_enter, which keeps only RBP and RSP of the host's registers: every other
+ * one is named clobbered here. The call from inline asm is sound because the kernel is built
+ * with -mno-red-zone (nothing of the caller's lives below RSP) and vmx_enter needs no particular
+ * stack alignment.
+ */
+static inline enum vmx_enter_result vmx_enter_guest(u64 *gprs, bool launched)
+{
+	u64 resume = launched;
+	u32 r;
+
+	__asm__ volatile("call vmx_enter"
+			 : "=a"(r), "+D"(gprs), "+S"(resume)
+			 :
+			 : "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14",
+			   "r15", "cc", "memory");
+	return (enum vmx_enter_result)r;
+}
 
 /* vmcs_setup.c */
 int vmx_vmcs_setup(struct vmx_vcpu *vx, u64 entry_rip, char *err, size_t errlen);
