@@ -29,7 +29,35 @@
 #define CR3_PAE_PDPT_MASK 0xffffffe0ull
 
 static struct vmx_cpu vmx_cpus[KEEL_MAX_CPUS];
-static paddr_t current_vmcs[KEEL_MAX_CPUS];
+
+/*
+ * The vCPU current on each CPU: its VMCS is the current VMCS, and the CPU's CR2 holds its
+ * guest's CR2. Keel's host never writes CR2 and takes no page faults while a vCPU is current
+ * (the only expected ones are ktests' arch_try_call(), outside any vCPU's life), so CR2 can stay
+ * the guest's across exits and entries: it is saved to vx->cr2 only when another vCPU becomes
+ * current or VMX is turned off, and loaded from there by make_current().
+ */
+static struct vmx_vcpu *current_vx[KEEL_MAX_CPUS];
+
+static u64 guest_cr2(const struct vmx_vcpu *vx)
+{
+	return current_vx[vx->vcpu->cpu] == vx ? read_cr2() : vx->cr2;
+}
+
+static void set_guest_cr2(struct vmx_vcpu *vx, u64 val)
+{
+	vx->cr2 = val;
+	if (current_vx[vx->vcpu->cpu] == vx)
+		__asm__ volatile("mov %0, %%cr2" : : "r"(val) : "memory");
+}
+
+/* No vCPU current on this CPU any more: the one that was keeps its CR2 in vx->cr2. */
+static void release_current(unsigned int cpu)
+{
+	if (current_vx[cpu])
+		current_vx[cpu]->cr2 = read_cr2();
+	current_vx[cpu] = NULL;
+}
 
 static void flush_all_guest_tlbs(void)
 {
@@ -62,8 +90,8 @@ void arch_vmm_cpu_disable(void)
 
 	if (!vmx_cpus[cpu].on)
 		return;
+	release_current(cpu);
 	vmx_cpu_exit(&vmx_cpus[cpu]);
-	current_vmcs[cpu] = 0;
 }
 
 void arch_vmm_flush_guest_tlbs(void)
@@ -188,7 +216,7 @@ static u64 vmx_get_creg(struct vcpu *vcpu, enum vcpu_creg reg)
 	case VCPU_CR0:
 		return (vx->cr0 & ~CR0_GUEST_OWNED) | (vread(VMCS_GUEST_CR0) & CR0_GUEST_OWNED);
 	case VCPU_CR2:
-		return vx->cr2;
+		return guest_cr2(vx);
 	case VCPU_CR3:
 		return vx->ept ? vread(VMCS_GUEST_CR3) : vx->cr3;
 	case VCPU_CR4:
@@ -295,7 +323,7 @@ static int vmx_set_creg(struct vcpu *vcpu, enum vcpu_creg reg, u64 val)
 	case VCPU_CR0:
 		return set_cr0(vx, val);
 	case VCPU_CR2:
-		vx->cr2 = val;
+		set_guest_cr2(vx, val);
 		return 0;
 	case VCPU_CR3:
 		vx->cr3 = val;
@@ -429,7 +457,7 @@ static void vmx_inject_exception(struct vcpu *vcpu, u8 vector, bool has_error_co
 	vx->inject_insn_len = 0;
 	vx->inject = true;
 	if (vector == VM_EXC_PF)
-		vx->cr2 = cr2;
+		set_guest_cr2(vx, cr2);
 }
 
 static void vmx_flush_guest_tlb(struct vcpu *vcpu)
@@ -466,7 +494,7 @@ static void vmx_dump(struct vcpu *vcpu)
 		   (unsigned long)cached_rip(vx), (unsigned long)vread(VMCS_GUEST_RFLAGS),
 		   vmx_cpl(vcpu));
 	printk_raw("# vcpu%u guest-visible cr0 %lx cr2 %lx cr3 %lx cr4 %lx efer %lx\n", vcpu->id,
-		   (unsigned long)vx->cr0, (unsigned long)vx->cr2,
+		   (unsigned long)vx->cr0, (unsigned long)guest_cr2(vx),
 		   (unsigned long)vmx_get_creg(vcpu, VCPU_CR3), (unsigned long)vx->cr4,
 		   (unsigned long)vx->efer);
 	vmcs_dump();
@@ -494,11 +522,13 @@ static int make_current(struct vmx_vcpu *vx)
 {
 	unsigned int cpu = vx->vcpu->cpu;
 
-	if (current_vmcs[cpu] == vx->vmcs)
+	if (current_vx[cpu] == vx)
 		return 0;
+	release_current(cpu);
 	if (vmcs_load(vx->vmcs))
 		return -EIO;
-	current_vmcs[cpu] = vx->vmcs;
+	__asm__ volatile("mov %0, %%cr2" : : "r"(vx->cr2) : "memory");
+	current_vx[cpu] = vx;
 	return 0;
 }
 
@@ -549,8 +579,8 @@ void arch_vcpu_destroy(struct vcpu *vcpu)
 	if (!vx)
 		return;
 	vmcs_clear(vx->vmcs);
-	if (current_vmcs[cpu] == vx->vmcs)
-		current_vmcs[cpu] = 0;
+	if (current_vx[cpu] == vx)
+		current_vx[cpu] = NULL;
 	vmcs_free(vx->vmcs);
 	kfree(vx);
 	vcpu->arch = NULL;
@@ -663,15 +693,13 @@ void arch_vcpu_run(struct vcpu *vcpu, struct vm_exit *exit)
 	enum vmx_enter_result r;
 	u32 reason;
 
-	if (unlikely(current_vmcs[vcpu->cpu] != vx->vmcs) && make_current(vx)) {
+	if (unlikely(current_vx[vcpu->cpu] != vx) && make_current(vx)) {
 		entry_failed(exit, VMX_ENTER_FAIL_INVALID);
 		return;
 	}
 	if (unlikely(vx->entry_work))
 		prepare_entry(vx);
-	__asm__ volatile("mov %0, %%cr2" : : "r"(vx->cr2) : "memory");
 	r = vmx_enter_guest(vcpu->gprs, vx->launched);
-	vx->cr2 = read_cr2();
 	vx->cached = 0;
 	if (unlikely(r != VMX_ENTER_EXITED)) {
 		entry_failed(exit, r);

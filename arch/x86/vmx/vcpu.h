@@ -33,7 +33,7 @@ struct vmx_vcpu {
 	struct vmx_controls ctls;
 	/* the guest's own view; the VMCS holds what the CPU really runs with */
 	u64 cr0, cr3, cr4, efer;
-	u64 cr2; /* not in the VMCS: loaded into CR2 around each entry */
+	u64 cr2; /* not in the VMCS: the CPU holds it while the vCPU is current (run.c) */
 	/*
 	 * Work due before the next entry. entry_work overlays all of it: the way into the guest
 	 * tests one word and takes the slow path only when something is due.
