@@ -21,7 +21,8 @@ static u64 gpr(struct vcpu *vcpu, unsigned int reg)
 	return vcpu_reg_read(vcpu, (enum vcpu_reg)reg);
 }
 
-static void decode_invpcid(struct vcpu *vcpu, struct vm_exit *exit)
+/* Out of line: its register use would otherwise burden every other exit's decode. */
+static __attribute__((noinline)) void decode_invpcid(struct vcpu *vcpu, struct vm_exit *exit)
 {
 	u64 info = vmcs_read_raw(VMCS_EXIT_INSTRUCTION_INFO);
 	u64 addr = exit->arch_qualification; /* the displacement */

@@ -180,11 +180,11 @@ static u64 vmx_get_reg(struct vcpu *vcpu, enum vcpu_reg reg)
 {
 	switch (reg) {
 	case VCPU_RSP:
-		return vread(VMCS_GUEST_RSP);
+		return vmcs_read_raw(VMCS_GUEST_RSP);
 	case VCPU_RIP:
 		return cached_rip(to_vmx(vcpu));
 	case VCPU_RFLAGS:
-		return vread(VMCS_GUEST_RFLAGS);
+		return vmcs_read_raw(VMCS_GUEST_RFLAGS);
 	default:
 		return vcpu->gprs[reg];
 	}
@@ -214,11 +214,12 @@ static u64 vmx_get_creg(struct vcpu *vcpu, enum vcpu_creg reg)
 
 	switch (reg) {
 	case VCPU_CR0:
-		return (vx->cr0 & ~CR0_GUEST_OWNED) | (vread(VMCS_GUEST_CR0) & CR0_GUEST_OWNED);
+		return (vx->cr0 & ~CR0_GUEST_OWNED) |
+		       (vmcs_read_raw(VMCS_GUEST_CR0) & CR0_GUEST_OWNED);
 	case VCPU_CR2:
 		return guest_cr2(vx);
 	case VCPU_CR3:
-		return vx->ept ? vread(VMCS_GUEST_CR3) : vx->cr3;
+		return vx->ept ? vmcs_read_raw(VMCS_GUEST_CR3) : vx->cr3;
 	case VCPU_CR4:
 		return vx->cr4;
 	case VCPU_EFER:
@@ -630,7 +631,7 @@ static __attribute__((noinline)) void prepare_entry(struct vmx_vcpu *vx)
  */
 static void requeue_vectoring_event(struct vmx_vcpu *vx, const struct vm_exit *exit)
 {
-	u64 info = vread(VMCS_IDT_VECTORING_INFO);
+	u64 info = vmcs_read_raw(VMCS_IDT_VECTORING_INFO);
 	u32 type = INTR_INFO_TYPE(info);
 
 	if (!(info & INTR_INFO_VALID))
@@ -638,7 +639,7 @@ static void requeue_vectoring_event(struct vmx_vcpu *vx, const struct vm_exit *e
 	vx->inject = true;
 	vx->inject_info = info & (INTR_INFO_VALID | INTR_INFO_ERROR_CODE | 0x7ff);
 	if (info & INTR_INFO_ERROR_CODE)
-		vx->inject_error_code = (u32)vread(VMCS_IDT_VECTORING_ERROR_CODE);
+		vx->inject_error_code = (u32)vmcs_read_raw(VMCS_IDT_VECTORING_ERROR_CODE);
 	vx->inject_insn_len = (type == INTR_TYPE_SW_INTERRUPT || type == INTR_TYPE_PRIV_SW_EXC ||
 			       type == INTR_TYPE_SW_EXCEPTION)
 				      ? exit->insn_len
