@@ -440,7 +440,7 @@ static void vmx_skip_insn(struct vcpu *vcpu, const struct vm_exit *exit)
 	/* The VMCS always holds the current RIP (set_rip() writes through): no cache lookup. */
 	vmcs_write_raw(VMCS_GUEST_RIP, vmcs_read_raw(VMCS_GUEST_RIP) + exit->insn_len);
 	vx->cached &= ~VMX_CACHED_RIP;
-	if (unlikely((intr & INTERRUPTIBILITY_STI_MOVSS) || (rflags & X86_RFLAGS_TF)))
+	if (unlikely((intr & INTERRUPTIBILITY_STI_MOVSS) | (rflags & X86_RFLAGS_TF)))
 		end_of_insn_events(intr, rflags);
 }
 
