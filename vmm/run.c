@@ -72,6 +72,7 @@ void vcpu_run(struct vcpu *vcpu)
 	struct vm *vm = vcpu->vm;
 	u64 slices = vcpu_budget_slices(vcpu);
 	struct vm_exit exit;
+	enum exit_action action;
 
 	if (!arch_vcpu_has_budget_timer(vcpu))
 		printk_raw("# vmm: %s: no VMX-preemption timer: budget= is not enforced\n",
@@ -82,11 +83,10 @@ void vcpu_run(struct vcpu *vcpu)
 			break;
 		}
 		epoch_guest_enter();
-		if (run_light_exits(vcpu, &exit) == EXIT_STOP) {
-			epoch_guest_exit();
-			break;
-		}
+		action = run_light_exits(vcpu, &exit);
 		epoch_guest_exit();
+		if (action == EXIT_STOP)
+			break;
 		if (exit.kind == VM_EXIT_ENTRY_FAILURE) {
 			count_exit(vm, exit.kind);
 			report_entry_failure(vcpu, &exit);

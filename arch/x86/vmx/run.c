@@ -39,6 +39,11 @@ static struct vmx_cpu vmx_cpus[KEEL_MAX_CPUS];
  */
 static struct vmx_vcpu *current_vx[KEEL_MAX_CPUS];
 
+static void write_cr2(u64 val)
+{
+	__asm__ volatile("mov %0, %%cr2" : : "r"(val) : "memory");
+}
+
 static u64 guest_cr2(const struct vmx_vcpu *vx)
 {
 	return current_vx[vx->vcpu->cpu] == vx ? read_cr2() : vx->cr2;
@@ -48,7 +53,7 @@ static void set_guest_cr2(struct vmx_vcpu *vx, u64 val)
 {
 	vx->cr2 = val;
 	if (current_vx[vx->vcpu->cpu] == vx)
-		__asm__ volatile("mov %0, %%cr2" : : "r"(val) : "memory");
+		write_cr2(val);
 }
 
 /* No vCPU current on this CPU any more: the one that was keeps its CR2 in vx->cr2. */
@@ -528,7 +533,7 @@ static int make_current(struct vmx_vcpu *vx)
 	release_current(cpu);
 	if (vmcs_load(vx->vmcs))
 		return -EIO;
-	__asm__ volatile("mov %0, %%cr2" : : "r"(vx->cr2) : "memory");
+	write_cr2(vx->cr2);
 	current_vx[cpu] = vx;
 	return 0;
 }

@@ -43,8 +43,7 @@ struct vmx_vcpu {
 			bool flush_tlb;	       /* INVVPID (or INVEPT) */
 			bool inject;	       /* deliver inject_info */
 			bool timer_reload;     /* load the preemption timer with a full slice */
-			bool timer_each_entry; /* the CPU does not save the timer: load it every
-						  time */
+			bool timer_each_entry; /* no timer save on exit: load it every time */
 		};
 		u32 entry_work;
 	};
@@ -69,9 +68,9 @@ struct vmx_vcpu {
 #define VMX_CACHED_SS_AR BIT(2)
 
 /*
- * VMREAD and VMWRITE for the exit path: fields every VMCS has, on the VMCS this CPU just ran,
- * so they cannot fail and no status is checked. Everything else uses vmcs_read()/vmcs_write(),
- * which check and report (insn.h has the checked instructions).
+ * VMREAD and VMWRITE for the exit path and the vcpu_ops: fields every VMCS has, on the vCPU's
+ * VMCS, current on this CPU, so they cannot fail and no status is checked. Everything else uses
+ * vmcs_read()/vmcs_write(), which check and report (insn.h has the checked instructions).
  */
 static inline u64 vmcs_read_raw(u32 field)
 {
