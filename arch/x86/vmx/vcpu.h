@@ -63,6 +63,12 @@ struct vmx_vcpu {
 	u32 cs_ar, ss_ar;
 };
 
+/* entry_work must cover every flag beside it: a new flag that does not fit widens it. */
+_Static_assert(__builtin_offsetof(struct vmx_vcpu, inject_info) -
+			       __builtin_offsetof(struct vmx_vcpu, entry_work) ==
+		       sizeof(u32),
+	       "entry_work does not cover all the entry flags");
+
 #define VMX_CACHED_RIP	 BIT(0)
 #define VMX_CACHED_CS_AR BIT(1)
 #define VMX_CACHED_SS_AR BIT(2)
