@@ -43,6 +43,7 @@
 #define X86_CR4_PKE   (_UL(1) << 22)
 
 /* RFLAGS (SDM Vol. 1, 3.4.3 "EFLAGS Register") */
+#define X86_RFLAGS_TF (_UL(1) << 8)
 #define X86_RFLAGS_IF (_UL(1) << 9)
 #define X86_RFLAGS_AC (_UL(1) << 18)
 
