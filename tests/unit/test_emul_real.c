@@ -65,14 +65,6 @@ void mmu_track_write(struct mmu_vcpu *m, u64 gpa, unsigned int len)
 {
 }
 
-enum exit_action exit_done(struct vcpu *v, const struct vm_exit *exit)
-{
-	if (vm_stopped(v->vm))
-		return EXIT_STOP;
-	rip += exit->insn_len;
-	return EXIT_RESUME;
-}
-
 static enum exit_action record(struct vcpu *v, const struct vm_exit *exit)
 {
 	last_exit = *exit;
@@ -130,6 +122,11 @@ static void set_reg(struct vcpu *v, enum vcpu_reg reg, u64 val)
 		rflags = val;
 }
 
+static void skip_insn(struct vcpu *v, const struct vm_exit *exit)
+{
+	rip += exit->insn_len;
+}
+
 static u64 get_creg(struct vcpu *v, enum vcpu_creg reg)
 {
 	return cr[reg];
@@ -173,6 +170,7 @@ static const struct vcpu_ops ops = {
 	.set_reg = set_reg,
 	.get_creg = get_creg,
 	.set_creg = set_creg,
+	.skip_insn = skip_insn,
 	.get_seg = get_seg,
 	.set_seg = set_seg,
 	.get_dtable = get_dtable,
