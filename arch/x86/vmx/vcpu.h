@@ -89,12 +89,14 @@ struct vmx_vcpu {
 	/*
 	 * Real mode in shadow mode runs in virtual-8086 mode (vm86.c). vm86_tss: the TSS pages,
 	 * 0 for a VM that never enters real mode; vm86: the CPU runs the guest in vm86 now, with
-	 * IOPL 3 and the guest's own IOPL kept in vm86_iopl; saved_tr: the guest's TR meanwhile.
+	 * IOPL 3 and the guest's own IOPL kept in vm86_iopl; saved_tr and saved_exc_bitmap: the
+	 * guest's TR and the exception bitmap of protected mode meanwhile.
 	 */
 	paddr_t vm86_tss;
 	bool vm86;
 	u64 vm86_iopl;
 	struct vcpu_segment saved_tr;
+	u32 saved_exc_bitmap;
 };
 
 /* entry_work must cover every flag beside it: a new flag that does not fit widens it. */

@@ -45,9 +45,8 @@
 #define VM86_TSS_GPA  0xfffbc000ull
 #define VM86_TSS_SLOT (MMU_MAX_MEMSLOTS - 1)
 
-/* Shadow mode's own exception bitmap, and the vm86 one that intercepts every exception. */
-#define EXC_BITMAP_SHADOW BIT(VM_EXC_PF)
-#define EXC_BITMAP_VM86	  0xffffffffull
+/* vm86 intercepts every exception (the shadow-mode bitmap is kept aside meanwhile). */
+#define EXC_BITMAP_VM86 0xffffffffull
 
 /* Segment fields come in one order, selector/base/limit/AR, two encodings apart per register. */
 #define SEG_FIELD(first, seg) ((first) + 2 * (u32)(seg))
@@ -167,6 +166,7 @@ static bool enter_vm86(struct vmx_vcpu *vx)
 	write_seg(vx, SEG_TR, &tss);
 	vx->vm86 = true;
 	vmcs_write(VMCS_GUEST_RFLAGS, vmx_vm86_cpu_rflags(vx, rflags));
+	vx->saved_exc_bitmap = (u32)vread(VMCS_EXCEPTION_BITMAP);
 	vmcs_write(VMCS_EXCEPTION_BITMAP, EXC_BITMAP_VM86);
 	return true;
 }
@@ -197,7 +197,7 @@ static void leave_vm86(struct vmx_vcpu *vx)
 	write_seg(vx, SEG_TR, &vx->saved_tr);
 	vx->vm86 = false;
 	vmcs_write(VMCS_GUEST_RFLAGS, rflags);
-	vmcs_write(VMCS_EXCEPTION_BITMAP, EXC_BITMAP_SHADOW);
+	vmcs_write(VMCS_EXCEPTION_BITMAP, vx->saved_exc_bitmap);
 }
 
 void vmx_vm86_cr0_pe_changed(struct vmx_vcpu *vx, bool pe)
