@@ -49,7 +49,15 @@ struct vmx_vcpu {
 	u32 cached;
 	u64 rip;
 	u32 cs_ar, ss_ar;
-	bool can_step; /* the monitor trap flag may be set (step.c) */
+	/* step.c: how this vCPU steps, and the step armed for the next entry (or VMX_STEP_OFF) */
+	u8 step_mode, step_armed;
+	u64 step_rip; /* guest RIP when the armed MTF step began */
+};
+
+enum vmx_step_mode {
+	VMX_STEP_OFF,
+	VMX_STEP_MTF, /* the monitor trap flag */
+	VMX_STEP_TF,  /* RFLAGS.TF and a #DB intercept */
 };
 
 #define VMX_CACHED_RIP	 BIT(0)
@@ -89,10 +97,12 @@ u64 vmx_eptp(paddr_t root);
 u64 vmx_guest_cr0(const struct vmx_vcpu *vx, u64 cr0);
 u64 vmx_guest_cr4(const struct vmx_vcpu *vx, u64 cr4);
 
-/* step.c: one-instruction steps under the monitor trap flag */
+/* step.c: one-instruction steps, under the monitor trap flag or RFLAGS.TF */
 int vmx_step_init(struct vmx_vcpu *vx);
 bool vmx_can_single_step(struct vcpu *vcpu);
 void vmx_single_step(struct vcpu *vcpu, bool on);
+/* an exit while a step was armed: the TF step's #DB becomes VM_EXIT_SINGLE_STEP */
+void vmx_step_decode(struct vmx_vcpu *vx, struct vm_exit *exit);
 
 /* exit_decode.c: the rest of the record, once arch_reason, insn_len and arch_qualification = 0 are
  * in */
