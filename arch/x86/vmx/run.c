@@ -683,7 +683,5 @@ void arch_vcpu_run(struct vcpu *vcpu, struct vm_exit *exit)
 		return;
 	}
 	vmx_decode_exit(vx, exit);
-	if (vx->step_armed)
-		vmx_step_decode(vx, exit);
 	after_exit(vx, exit);
 }

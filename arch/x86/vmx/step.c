@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* One-instruction steps of a guest for the MMU's write windows: monitor trap flag, else RFLAGS.TF.
- */
+/* One-instruction guest steps for the MMU's write windows: monitor trap flag, else RFLAGS.TF. */
 #include <arch/cpu.h>
 #include <arch/trap.h>
 #include <keel/printk.h>
@@ -27,17 +26,18 @@
  * and #DB (vector 1) in the exception bitmap; the guest's own #DBs are never intercepted
  * otherwise. The instruction runs and raises a single-step trap (Vol. 3B, 18.3.1.4
  * "Single-Step Exception Condition"), which exits with BS (bit 14) in the exit qualification
- * and DR6 untouched (Vol. 3C, 28.2.1): vmx_step_decode() makes that VM_EXIT_SINGLE_STEP. An
+ * and DR6 untouched (Vol. 3C, 28.2.1): vmx_step_decode_db() makes it VM_EXIT_SINGLE_STEP. An
  * instruction that faults (a #PF on another tracked frame) exits before completing instead.
  * Disarming, at whatever exit comes, clears TF and the #DB intercept again. The SDM's corners:
  *
  * - No TF step is armed when the guest has TF set itself (its trap is its own, and Keel could
  *   not tell the two apart), while blocking by STI or MOV SS is in the interruptibility state
  *   (VM entry then demands BS in the pending debug exceptions field exactly when TF is set,
- *   Vol. 3C 27.3.1.5, and a BS there would raise the trap before the instruction ran), or while
- *   an event is pending injection (its delivery would push TF into the guest's frame and run
- *   the handler unstepped). Keel never enters a guest in the HLT activity state, the check's
- *   third case. The caller opens the window without a step then (vmm/vcpu.c).
+ *   Vol. 3C 27.3.1.5, and a BS set for it would bring the #DB before the instruction under
+ *   blocking by STI, 27.7.3), or while an event is pending injection (its delivery would push
+ *   TF into the guest's frame and run the handler unstepped). Keel never enters a guest in the
+ *   HLT activity state, the check's third case. The caller then opens the window without a
+ *   step (vmm/vcpu.c).
  * - The guest can see TF only in an RFLAGS image the stepped instruction itself stores: a
  *   PUSHF, or the delivery of an exception the instruction raises and the CPU delivers to the
  *   guest (Keel intercepts #PF; an INT n whose frame hit a tracked page is re-injected, which
@@ -53,7 +53,7 @@
  *   deliver a spurious #DB after the next entry (27.7.3) or, with blocking by STI or MOV SS,
  *   fail it (27.3.1.5).
  * - A #DB exit while armed that is not the trap: the guest's TF is clear, DR7 keeps its reset
- *   value (MOV DR stops the VM) and IA32_DEBUGCTL reads as 0 (no BTF, which would turn TF into
+ *   value (MOV DR stops the VM) and IA32_DEBUGCTL stays 0 (no BTF, which would turn TF into
  *   a step on branches), so no breakpoint can match. What remains is INT1 (ICEBP, a privileged
  *   software exception): its RIP moves past the instruction and handle_exception() reflects the
  *   #DB as a hardware exception, which is what the CPU would have delivered. A hardware #DB
@@ -117,12 +117,31 @@ static void set_tf_and_db_intercept(bool on)
 	vmcs_write_raw(VMCS_EXCEPTION_BITMAP, bitmap);
 }
 
+/*
+ * With MTF armed, every exit but the MTF exit leaves RIP where the step began (see above):
+ * another exit elsewhere means the CPU does not honour the control.
+ */
+static void check_mtf_honoured(struct vmx_vcpu *vx)
+{
+	u32 reason = (u32)vmcs_read_raw(VMCS_EXIT_REASON);
+	u64 rip = vcpu_reg_read(vx->vcpu, VCPU_RIP);
+
+	if ((reason & VMX_EXIT_REASON_BASIC_MASK) == VMX_EXIT_MONITOR_TRAP_FLAG ||
+	    (reason & VMX_EXIT_REASON_ENTRY_FAILURE) || rip == vx->step_rip)
+		return;
+	printk_raw("# vmx: %s: the monitor trap flag let the guest run on past one instruction "
+		   "(exit reason %u at rip 0x%lx): single steps use RFLAGS.TF from now on\n",
+		   vx->vcpu->vm->opt.name, reason & VMX_EXIT_REASON_BASIC_MASK, (unsigned long)rip);
+	vx->step_mode = VMX_STEP_TF;
+}
+
 static void disarm(struct vmx_vcpu *vx)
 {
 	u64 pending;
 
 	if (vx->step_armed == VMX_STEP_MTF) {
 		set_proc_mtf(vx, false);
+		check_mtf_honoured(vx);
 	} else {
 		set_tf_and_db_intercept(false);
 		pending = vmcs_read_raw(VMCS_GUEST_PENDING_DBG_EXCEPTIONS);
@@ -151,30 +170,16 @@ void vmx_single_step(struct vcpu *vcpu, bool on)
 	}
 }
 
-/* The #DB exit of an armed TF step: the single-step trap, or INT1 to reflect. */
-static void decode_db(struct vmx_vcpu *vx, struct vm_exit *exit)
+/*
+ * The #DB exit of an armed TF step is its single-step trap, or INT1, which handle_exception()
+ * reflects once RIP is past it. Unarmed, #DB is not intercepted.
+ */
+void vmx_step_decode_db(struct vmx_vcpu *vx, struct vm_exit *exit)
 {
-	u64 info = vmcs_read_raw(VMCS_EXIT_INTR_INFO);
-
-	if (INTR_INFO_TYPE(info) == INTR_TYPE_PRIV_SW_EXC)
+	if (vx->step_armed != VMX_STEP_TF)
+		return;
+	if (INTR_INFO_TYPE(vmcs_read_raw(VMCS_EXIT_INTR_INFO)) == INTR_TYPE_PRIV_SW_EXC)
 		vx->vcpu->ops->skip_insn(vx->vcpu, exit);
 	else if (exit->arch_qualification & VMX_DBG_BS)
 		exit->kind = VM_EXIT_SINGLE_STEP;
-}
-
-void vmx_step_decode(struct vmx_vcpu *vx, struct vm_exit *exit)
-{
-	if (vx->step_armed == VMX_STEP_TF) {
-		if (exit->kind == VM_EXIT_EXCEPTION && exit->exception.vector == X86_TRAP_DB)
-			decode_db(vx, exit);
-		return;
-	}
-	if (exit->kind == VM_EXIT_SINGLE_STEP || exit->kind == VM_EXIT_ENTRY_FAILURE ||
-	    vcpu_reg_read(vx->vcpu, VCPU_RIP) == vx->step_rip)
-		return;
-	printk_raw("# vmx: %s: the monitor trap flag let the guest run on past one instruction "
-		   "(reason %u at rip 0x%lx): single steps use RFLAGS.TF from now on\n",
-		   vx->vcpu->vm->opt.name, exit->arch_reason & VMX_EXIT_REASON_BASIC_MASK,
-		   (unsigned long)vcpu_reg_read(vx->vcpu, VCPU_RIP));
-	vx->step_mode = VMX_STEP_TF;
 }

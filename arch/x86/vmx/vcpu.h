@@ -101,8 +101,8 @@ u64 vmx_guest_cr4(const struct vmx_vcpu *vx, u64 cr4);
 int vmx_step_init(struct vmx_vcpu *vx);
 bool vmx_can_single_step(struct vcpu *vcpu);
 void vmx_single_step(struct vcpu *vcpu, bool on);
-/* an exit while a step was armed: the TF step's #DB becomes VM_EXIT_SINGLE_STEP */
-void vmx_step_decode(struct vmx_vcpu *vx, struct vm_exit *exit);
+/* a #DB exception exit: the armed TF step's trap becomes VM_EXIT_SINGLE_STEP */
+void vmx_step_decode_db(struct vmx_vcpu *vx, struct vm_exit *exit);
 
 /* exit_decode.c: the rest of the record, once arch_reason, insn_len and arch_qualification = 0 are
  * in */
