@@ -43,6 +43,12 @@ vmx_module = --module \
 # Keel takes at most 16 modules (BOOT_MODULES_MAX): one boot per MMU mode.
 VMX_MODULES_ept    := $(foreach g,$(VMX_GUESTS),$(call vmx_module,$(g),ept))
 VMX_MODULES_shadow := $(foreach g,$(VMX_GUESTS),$(call vmx_module,$(g),shadow))
+# Side by side (Keel's vm_cpus=2 on Bochs's two CPUs): two batches of two VMs, both MMU modes.
+VMX_PARALLEL := paging64:ept exits:shadow paging64:shadow exits:ept
+vmx_parallel_row = $(filter $(word 1,$(subst :, ,$(1))):%,$(VMX_GUESTS))
+VMX_MODULES_parallel := $(foreach v,$(VMX_PARALLEL),$(call vmx_module,$(call \
+	vmx_parallel_row,$(v)),$(word 2,$(subst :, ,$(v)))))
+VMX_CMDLINE_parallel := vm_cpus=2
 
 define vmx_copy
 VMX_ELFS += $(call vmx_elf,$(1),$(2))
@@ -60,13 +66,14 @@ VMX_OVMF_TIMEOUT  ?= 900
 # mk/tests.mk (HARNESS) is read after this file: name the loader here, not through TEST_LOADER.
 VMX_LOADER := $(BUILD)/boot/BOOTX64.EFI
 
-VMX_STEPS := vmx-grub-ept vmx-grub-shadow vmx-ovmf-shadow
+VMX_STEPS := vmx-grub-ept vmx-grub-shadow vmx-ovmf-shadow vmx-grub-parallel
 
 # $(call vmx_step,RIG,MODE,TIMEOUT): one boot of Keel with that mode's VMs.
 define vmx_step
 	-@echo "== vmx-$(if $(filter bochs,$(1)),grub,ovmf)-$(2)"; \
 		$(HARNESS) --rig $(1) --kernel $(KERNEL_ELF) --loader $(VMX_LOADER) \
-		--cmdline "$(VMX_CMDLINE)" $(VMX_MODULES_$(2)) --timeout $(3) \
+		--cmdline "$(strip $(VMX_CMDLINE) $(VMX_CMDLINE_$(2)))" $(VMX_MODULES_$(2)) \
+		--timeout $(3) \
 		--name vmx-$(if $(filter bochs,$(1)),grub,ovmf)-$(2) \
 		--result-file $(BUILD)/results/vmx-$(if $(filter bochs,$(1)),grub,ovmf)-$(2).result \
 		--log $(BUILD)/logs/vmx-$(if $(filter bochs,$(1)),grub,ovmf)-$(2).log
@@ -78,12 +85,13 @@ test-vmx: $(KERNEL_ELF) $(VMX_LOADER) $(VMX_ELFS)
 	$(call vmx_step,bochs,ept,$(VMX_GRUB_TIMEOUT))
 	$(call vmx_step,bochs,shadow,$(VMX_GRUB_TIMEOUT))
 	$(call vmx_step,bochs-ovmf,shadow,$(VMX_OVMF_TIMEOUT))
+	$(call vmx_step,bochs,parallel,$(VMX_GRUB_TIMEOUT))
 	@$(PYTHON) tools/harnesslib/results.py --label test-vmx \
 		$(patsubst %,$(BUILD)/results/%.result,$(VMX_STEPS))
 
 # The half of test-vmx that passes today, in `make test`: every guest as an mmu=ept VM, through
 # GRUB and through OVMF. The shadow half joins when shadow mode runs every guest (issue 5).
-VMX_EPT_STEPS := vmx-grub-ept vmx-ovmf-ept
+VMX_EPT_STEPS := vmx-grub-ept vmx-ovmf-ept vmx-grub-parallel
 VMX_EPT_TIMEOUT ?= 300
 
 .PHONY: test-vmx-ept
@@ -92,5 +100,6 @@ test-vmx-ept: $(KERNEL_ELF) $(VMX_LOADER) $(VMX_ELFS)
 	@rm -f $(BUILD)/results/vmx-*.result
 	$(call vmx_step,bochs,ept,$(VMX_EPT_TIMEOUT))
 	$(call vmx_step,bochs-ovmf,ept,$(VMX_EPT_TIMEOUT))
+	$(call vmx_step,bochs,parallel,$(VMX_EPT_TIMEOUT))
 	@$(PYTHON) tools/harnesslib/results.py --label test-vmx-ept \
 		$(patsubst %,$(BUILD)/results/%.result,$(VMX_EPT_STEPS))

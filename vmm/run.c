@@ -30,36 +30,46 @@ static void report_entry_failure(struct vcpu *vcpu, const struct vm_exit *exit)
 /* Counts an exit the loop ends on itself, as vm_exit_dispatch() counts the others. */
 static void count_exit(struct vm *vm, enum vm_exit_kind kind)
 {
-	vm->stats.total++;
 	vm->stats.exits[kind]++;
 }
 
 /*
- * Exits whose handlers touch neither the guest MMU nor anything epoch-protected (hypercalls,
- * CPUID, port I/O: guest registers, guest RAM, the VM's devices). The loop treats their
- * handling as part of guest execution: the CPU stays in the epoch's extended quiescent state
- * (docs/epoch.md), and the MMU root needs no revalidation afterwards, since with one vCPU per VM
- * only that vCPU's own exits change its MMU. Every other exit takes the full path.
+ * Enters the guest until an exit that is not light, handling the light ones on the way: hypercalls,
+ * CPUID, port I/O. Their handlers touch neither the guest MMU nor anything epoch-protected (guest
+ * registers, guest RAM, the VM's devices), so their handling counts as guest execution: the CPU
+ * stays in the epoch's extended quiescent state (docs/epoch.md), and the MMU root needs no
+ * revalidation afterwards, since with one vCPU per VM only that vCPU's own exits change its MMU.
+ * They are counted as vm_exit_dispatch() counts. Each returns EXIT_STOP whenever it stopped the
+ * VM (exit_done() sees to it), and so does this; else the other exit is in *exit.
  */
-static bool exit_is_light(enum vm_exit_kind kind)
-{
-	return kind == VM_EXIT_VMCALL || kind == VM_EXIT_CPUID || kind == VM_EXIT_IO;
-}
-
-/* vm_exit_dispatch() for the light exits: counted the same, their handlers called directly. */
-static enum exit_action dispatch_light(struct vcpu *vcpu, const struct vm_exit *exit)
+static enum exit_action run_light_exits(struct vcpu *vcpu, struct vm_exit *exit)
 {
 	struct vm_stats *st = &vcpu->vm->stats;
+	enum exit_action a;
 
-	st->total++;
-	st->exits[exit->kind]++;
-	switch (exit->kind) {
-	case VM_EXIT_VMCALL:
-		return handle_vmcall(vcpu, exit);
-	case VM_EXIT_CPUID:
-		return handle_cpuid(vcpu, exit);
-	default:
-		return handle_io(vcpu, exit);
+	for (;;) {
+		arch_vcpu_run(vcpu, exit);
+		/* A write window's close may zap shadow pages: the outer loop revalidates the root.
+		 */
+		if (unlikely(mmu_write_window_is_open(&vcpu->mmu))) {
+			vcpu_close_write_window(vcpu, exit);
+			return EXIT_RESUME;
+		}
+		/* Hypercalls first: the guest ABI's own round trip. */
+		if (likely(exit->kind == VM_EXIT_VMCALL)) {
+			st->exits[VM_EXIT_VMCALL]++;
+			a = handle_vmcall(vcpu, exit);
+		} else if (exit->kind == VM_EXIT_CPUID) {
+			st->exits[VM_EXIT_CPUID]++;
+			a = handle_cpuid(vcpu, exit);
+		} else if (exit->kind == VM_EXIT_IO) {
+			st->exits[VM_EXIT_IO]++;
+			a = handle_io(vcpu, exit);
+		} else {
+			return EXIT_RESUME;
+		}
+		if (unlikely(a == EXIT_STOP))
+			return EXIT_STOP;
 	}
 }
 
@@ -68,29 +78,21 @@ void vcpu_run(struct vcpu *vcpu)
 	struct vm *vm = vcpu->vm;
 	u64 slices = vcpu_budget_slices(vcpu);
 	struct vm_exit exit;
-	bool in_guest = false; /* between epoch_guest_enter() and epoch_guest_exit() */
+	enum exit_action action;
 
 	if (!arch_vcpu_has_budget_timer(vcpu))
 		printk_raw("# vmm: %s: no VMX-preemption timer: budget= is not enforced\n",
 			   vm->opt.name);
 	while (!vm_stopped(vm)) {
-		if (!in_guest) {
-			if (vcpu_load_mmu_root(vcpu)) {
-				vm_stop(vm, VM_STOP_ERROR, "out of memory for the guest MMU root");
-				break;
-			}
-			epoch_guest_enter();
-			in_guest = true;
+		if (vcpu_load_mmu_root(vcpu)) {
+			vm_stop(vm, VM_STOP_ERROR, "out of memory for the guest MMU root");
+			break;
 		}
-		arch_vcpu_run(vcpu, &exit);
-		vcpu_end_write_window(vcpu, &exit);
-		if (exit_is_light(exit.kind)) {
-			if (dispatch_light(vcpu, &exit) == EXIT_STOP)
-				break;
-			continue;
-		}
+		epoch_guest_enter();
+		action = run_light_exits(vcpu, &exit);
 		epoch_guest_exit();
-		in_guest = false;
+		if (action == EXIT_STOP)
+			break;
 		if (exit.kind == VM_EXIT_ENTRY_FAILURE) {
 			count_exit(vm, exit.kind);
 			report_entry_failure(vcpu, &exit);
@@ -106,8 +108,6 @@ void vcpu_run(struct vcpu *vcpu)
 		if (vm_exit_dispatch(vcpu, &exit) == EXIT_STOP)
 			break;
 	}
-	if (in_guest)
-		epoch_guest_exit();
 	/* A stop that is not the guest's own wish shows where it was. */
 	if (vm->stop_reason != VM_STOP_EXIT && vm->stop_reason != VM_STOP_ENTRY_FAILURE) {
 		printk_raw("# vmm: %s stopped: %s\n", vm->opt.name, vm->stop_detail);

@@ -163,6 +163,10 @@ struct vm_exit {
 			u32 xcr; /* ECX; the value is in EDX:EAX */
 		} xsetbv;
 		struct {
+			u8 cpl;	     /* the caller's privilege level */
+			bool mode64; /* 64-bit mode: 64-bit arguments, else 32 */
+		} vmcall;
+		struct {
 			bool vmfail;	/* VMLAUNCH/VMRESUME itself failed: insn_error says why */
 			u32 insn_error; /* VM-instruction error number (vmfail) */
 			u32 reason;	/* basic exit reason of a failed entry (!vmfail) */
@@ -216,7 +220,7 @@ enum exit_action vcpu_mmu_fault(struct vcpu *vcpu, const struct vm_exit *exit);
 
 /*
  * Shadow mode write windows (vcpu.c, docs/mmu.md): a write to a tracked guest table runs natively
- * as one single-stepped instruction. The run loop calls vcpu_end_write_window() for every exit
+ * as one single-stepped instruction. The run loop calls vcpu_close_write_window() for every exit
  * before anything else looks at it; the single-step exit itself then just resumes.
  */
 void vcpu_close_write_window(struct vcpu *vcpu, const struct vm_exit *exit);
@@ -275,6 +279,7 @@ struct vcpu {
 	struct mmu_vcpu mmu;
 	struct guest_paging_state paging;
 	paddr_t loaded_root; /* the root last handed to ops->set_mmu_root */
+	bool no_invpcid;     /* the CPU raises #UD for INVPCID here (set by arch_vcpu_init) */
 	/*
 	 * shadow mode: the last write that needed emulation and ran natively instead (after
 	 * unprotecting its frame, or in a write window), and how often in a row it did not complete
@@ -303,10 +308,12 @@ struct vm_options {
 	char cmdline[VM_CMDLINE_MAX]; /* after `--` */
 };
 
-/* Per-kind exit counts, bhyve vmm_stat style; KEEL_HC_RESET_COUNT zeroes them. */
+/*
+ * Per-kind exit counts, bhyve vmm_stat style; KEEL_HC_RESET_COUNT zeroes them. The total is their
+ * sum, added up when asked (KEEL_EXIT_COUNT_ALL) rather than counted at every exit.
+ */
 struct vm_stats {
 	u64 exits[VM_EXIT_KIND_COUNT];
-	u64 total;
 	u64 pf_intercepts;  /* #PF exception exits (shadow mode) */
 	u64 preempt_slices; /* preemption-timer expiries counted against the budget */
 };
@@ -409,12 +416,6 @@ void arch_vcpu_run(struct vcpu *vcpu, struct vm_exit *exit);
 bool arch_vcpu_has_budget_timer(const struct vcpu *vcpu);
 /* Drops every guest translation this CPU caches (EPT and VPID tagged), if it is in VMX. */
 void arch_vmm_flush_guest_tlbs(void);
-
-static inline void vcpu_end_write_window(struct vcpu *vcpu, const struct vm_exit *exit)
-{
-	if (mmu_write_window_is_open(&vcpu->mmu))
-		vcpu_close_write_window(vcpu, exit);
-}
 
 static inline u64 vcpu_reg_read(struct vcpu *vcpu, enum vcpu_reg reg)
 {

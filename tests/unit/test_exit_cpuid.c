@@ -77,6 +77,17 @@ static void test_hidden_and_set_bits(void **state)
 	assert_int_equal(leaf(0x4, 1).eax, 0x00000122); /* no sharers, one core */
 }
 
+/* A CPU that would #UD INVPCID in the guest (no "enable INVPCID" control) must not offer it. */
+static void test_invpcid_hidden_when_it_would_fault(void **state)
+{
+	const struct cpuid_guest g = { .no_invpcid = true };
+	struct cpuid_regs l7 = cpuid_guest_leaf(&host, &g, 7, 0);
+
+	(void)state;
+	assert_false(l7.ebx & CPUID_7_EBX_INVPCID);
+	assert_true(l7.ebx & CPUID_7_EBX_SMEP);
+}
+
 static void test_denied_leaves_are_zero(void **state)
 {
 	const u32 zero_leaves[] = { 0x3, 0x5, 0x6, 0xa, 0xb };
@@ -169,6 +180,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hidden_and_set_bits),
+		cmocka_unit_test(test_invpcid_hidden_when_it_would_fault),
 		cmocka_unit_test(test_denied_leaves_are_zero),
 		cmocka_unit_test(test_signature_and_clamp),
 		cmocka_unit_test(test_xsave_leaf),

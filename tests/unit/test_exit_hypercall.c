@@ -59,13 +59,22 @@ static void fake_reset(void *ctx)
 }
 
 static struct fake_vm vm;
-static const struct hc_env env = { &vm, fake_read, fake_print, fake_exit, fake_count, fake_reset };
+static const struct hc_env env = { fake_read, fake_print, fake_exit, fake_count, fake_reset };
 
+/* A call from 64-bit mode: the result as the guest reads RAX, sign-extended. */
 static s64 hc(u64 nr, u64 a0, u64 a1)
 {
-	const u64 args[4] = { a0, a1, 0, 0 };
+	const u64 regs[HC_NR_REGS] = { [HC_REG_AX] = nr, [HC_REG_BX] = a0, [HC_REG_CX] = a1 };
 
-	return keel_hypercall(&env, nr, args);
+	return (s64)keel_hypercall(&env, &vm, regs, true);
+}
+
+/* A call from 32-bit code: the upper halves of the registers do not count. */
+static u64 hc32(u64 nr, u64 a0, u64 a1)
+{
+	const u64 regs[HC_NR_REGS] = { [HC_REG_AX] = nr, [HC_REG_BX] = a0, [HC_REG_CX] = a1 };
+
+	return keel_hypercall(&env, &vm, regs, false);
 }
 
 static int setup(void **state)
@@ -116,12 +125,28 @@ static void test_exit_and_counts(void **state)
 	assert_int_equal(vm.status, 0xdeadbeefcafeull);
 }
 
+static void test_32bit_registers(void **state)
+{
+	/* the number, the arguments and the result are 32 bits wide */
+	assert_int_equal(hc32(BIT(32) | KEEL_HC_NOP, 0, 0), 0);
+	assert_int_equal(hc32(5, 0, 0), (u32)KEEL_HC_ENOSYS);
+	vm.counts[KEEL_EXIT_COUNT_INVLPG] = 3;
+	assert_int_equal(
+		hc32(KEEL_HC_EXIT_COUNT, 0xffffffff00000000ull | KEEL_EXIT_COUNT_INVLPG, 0), 3);
+	memcpy(vm.ram + 100, "32", 2);
+	assert_int_equal(hc32(KEEL_HC_PRINT, BIT(40) | 100, BIT(33) | 2), 0);
+	assert_int_equal(vm.printed_len, 2);
+	assert_int_equal(hc32(KEEL_HC_EXIT, 0xdeadbeefcafeull, 0), 0);
+	assert_int_equal(vm.status, 0xbeefcafeull);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_nop_and_unknown, setup),
 		cmocka_unit_test_setup(test_print, setup),
 		cmocka_unit_test_setup(test_exit_and_counts, setup),
+		cmocka_unit_test_setup(test_32bit_registers, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

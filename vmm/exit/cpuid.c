@@ -17,6 +17,7 @@ enum exit_action handle_cpuid(struct vcpu *vcpu, const struct vm_exit *exit)
 	struct cpuid_guest g = {
 		.cr4 = vcpu_creg_read(vcpu, VCPU_CR4),
 		.xcr0 = vcpu_creg_read(vcpu, VCPU_XCR0),
+		.no_invpcid = vcpu->no_invpcid,
 	};
 	u32 leaf = (u32)vcpu_reg_read(vcpu, VCPU_RAX);
 	u32 subleaf = (u32)vcpu_reg_read(vcpu, VCPU_RCX);

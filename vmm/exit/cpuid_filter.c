@@ -188,6 +188,8 @@ struct cpuid_regs cpuid_guest_leaf(const struct cpuid_source *src, const struct 
 		out.eax = ext;
 	else if (leaf == 1 && (out.ecx & CPUID_1_ECX_XSAVE) && (g->cr4 & X86_CR4_OSXSAVE))
 		out.ecx |= CPUID_1_ECX_OSXSAVE;
+	else if (leaf == 7 && subleaf == 0 && g->no_invpcid)
+		out.ebx &= ~CPUID_7_EBX_INVPCID;
 	return out;
 }
 

@@ -32,8 +32,17 @@ void vcpu_cr_state(struct vcpu *vcpu, struct cr_state *s);
 enum exit_action inject_gp(struct vcpu *vcpu);
 enum exit_action inject_ud(struct vcpu *vcpu);
 
-/* Skip the exiting instruction and resume, unless the handler stopped the VM. */
-enum exit_action exit_done(struct vcpu *vcpu, const struct vm_exit *exit);
+/*
+ * Skip the exiting instruction and resume, unless the handler stopped the VM. Inline: it ends
+ * every instruction exit, the hypercall round trip among them.
+ */
+static inline enum exit_action exit_done(struct vcpu *vcpu, const struct vm_exit *exit)
+{
+	if (unlikely(vm_stopped(vcpu->vm)))
+		return EXIT_STOP;
+	vcpu_skip_insn(vcpu, exit);
+	return EXIT_RESUME;
+}
 
 /* A register operand: all 64 bits in 64-bit mode, the low 32 otherwise. */
 u64 vcpu_operand(struct vcpu *vcpu, enum vcpu_reg reg);

@@ -34,8 +34,9 @@ struct cpuid_source {
 
 /* The guest's state that changes what CPUID returns. */
 struct cpuid_guest {
-	u64 cr4;  /* CPUID.1:ECX.OSXSAVE mirrors CR4.OSXSAVE */
-	u64 xcr0; /* CPUID.(0xD,0):EBX is the XSAVE area size for the enabled components */
+	u64 cr4;	 /* CPUID.1:ECX.OSXSAVE mirrors CR4.OSXSAVE */
+	u64 xcr0;	 /* CPUID.(0xD,0):EBX is the XSAVE area size for the enabled components */
+	bool no_invpcid; /* the CPU makes INVPCID #UD for this guest: CPUID.7:EBX hides it */
 };
 
 struct cpuid_regs cpuid_guest_leaf(const struct cpuid_source *src, const struct cpuid_guest *g,
@@ -106,9 +107,8 @@ bool xsetbv_faults(unsigned int cpl, u32 xcr, u64 val, u64 allowed);
 
 #define KEEL_HC_PRINT_MAX 1024 /* bytes a single KEEL_HC_PRINT may ask for */
 
-/* What a hypercall needs from the VM; the handler implements these for the calling vCPU. */
+/* What a hypercall needs from the VM, each called with the ctx given to keel_hypercall(). */
 struct hc_env {
-	void *ctx;
 	int (*read_guest)(void *ctx, u64 gpa, void *buf, u64 len); /* 0, or <0 outside RAM */
 	void (*print)(void *ctx, const char *s, size_t n);
 	void (*exit)(void *ctx, u64 status);
@@ -116,7 +116,19 @@ struct hc_env {
 	void (*reset_counts)(void *ctx);
 };
 
-/* Runs hypercall @nr with @args (BX, CX, DX, SI); returns what goes back in (E/R)AX. */
-s64 keel_hypercall(const struct hc_env *env, u64 nr, const u64 args[4]);
+/* The hypercall ABI's registers, by x86 register number (ModRM encoding, enum vcpu_reg's order). */
+#define HC_REG_AX  0 /* the number; the result */
+#define HC_REG_CX  1
+#define HC_REG_DX  2
+#define HC_REG_BX  3
+#define HC_REG_SI  6
+#define HC_NR_REGS (HC_REG_SI + 1) /* SP and BP, below SI, are not read */
+
+/*
+ * Runs the hypercall in @regs, the caller's GPRs by register number: the number in AX, the
+ * arguments in BX, CX, DX, SI. Outside 64-bit mode (@mode64 false) only their low 32 bits
+ * count. Returns the value for (E/R)AX: sign-extended in 64-bit mode, else 32 bits.
+ */
+u64 keel_hypercall(const struct hc_env *env, void *ctx, const u64 regs[HC_NR_REGS], bool mode64);
 
 #endif

@@ -35,7 +35,6 @@ enum exit_action vm_exit_dispatch(struct vcpu *vcpu, const struct vm_exit *exit)
 	struct vm *vm = vcpu->vm;
 	vm_exit_handler handler = NULL;
 
-	vm->stats.total++;
 	if (exit->kind < VM_EXIT_KIND_COUNT) {
 		vm->stats.exits[exit->kind]++;
 		handler = vm_exit_handlers[exit->kind];
@@ -58,14 +57,6 @@ enum exit_action inject_gp(struct vcpu *vcpu)
 enum exit_action inject_ud(struct vcpu *vcpu)
 {
 	vcpu_inject_exception(vcpu, VM_EXC_UD, false, 0, 0);
-	return EXIT_RESUME;
-}
-
-enum exit_action exit_done(struct vcpu *vcpu, const struct vm_exit *exit)
-{
-	if (vm_stopped(vcpu->vm))
-		return EXIT_STOP;
-	vcpu_skip_insn(vcpu, exit);
 	return EXIT_RESUME;
 }
 

@@ -25,7 +25,8 @@ struct invpcid_desc {
 
 static bool guest_has_invpcid(struct vcpu *vcpu)
 {
-	struct cpuid_guest g = { .cr4 = vcpu_creg_read(vcpu, VCPU_CR4) };
+	struct cpuid_guest g = { .cr4 = vcpu_creg_read(vcpu, VCPU_CR4),
+				 .no_invpcid = vcpu->no_invpcid };
 
 	return cpuid_guest_leaf(&host_cpuid, &g, 0x7, 0).ebx & CPUID_7_EBX_INVPCID;
 }

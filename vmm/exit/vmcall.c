@@ -28,6 +28,7 @@ static void hc_exit(void *ctx, u64 status)
 static u64 hc_exit_count(void *ctx, unsigned int which)
 {
 	const struct vm_stats *st = &((struct vm *)ctx)->stats;
+	u64 total = 0;
 
 	switch (which) {
 	case KEEL_EXIT_COUNT_PAGE_FAULT:
@@ -37,7 +38,9 @@ static u64 hc_exit_count(void *ctx, unsigned int which)
 	case KEEL_EXIT_COUNT_INVLPG:
 		return st->exits[VM_EXIT_INVLPG];
 	}
-	return st->total;
+	for (unsigned int i = 0; i < VM_EXIT_KIND_COUNT; i++)
+		total += st->exits[i];
+	return total;
 }
 
 static void hc_reset_counts(void *ctx)
@@ -47,34 +50,26 @@ static void hc_reset_counts(void *ctx)
 	memset(&vm->stats, 0, sizeof(vm->stats));
 }
 
+static const struct hc_env vm_hc_env = {
+	.read_guest = hc_read_guest,
+	.print = hc_print,
+	.exit = hc_exit,
+	.exit_count = hc_exit_count,
+	.reset_counts = hc_reset_counts,
+};
+
 /*
- * Arguments in (E/R)BX, CX, DX, SI, the number in (E/R)AX: 32-bit registers outside 64-bit
- * mode. The result goes to RAX, sign-extended in 64-bit mode, else as a 32-bit value. A VMCALL
- * from CPL > 0 raises #UD, as an instruction the guest's user code may not execute: the ABI is
- * for the guest kernel only.
+ * The hypercall ABI (guest_abi.h) as hypercall.c runs it, on the vCPU's GPRs: vcpu->gprs is in
+ * x86 register-number order, as keel_hypercall() reads it, and holds AX, BX, CX, DX and SI
+ * (RSP, which it does not hold, is not read). A VMCALL from CPL > 0 raises #UD, as an
+ * instruction the guest's user code may not execute: the ABI is for the guest kernel only. The
+ * arch decoded CPL and mode into exit->vmcall.
  */
 enum exit_action handle_vmcall(struct vcpu *vcpu, const struct vm_exit *exit)
 {
-	const struct hc_env env = {
-		.ctx = vcpu->vm,
-		.read_guest = hc_read_guest,
-		.print = hc_print,
-		.exit = hc_exit,
-		.exit_count = hc_exit_count,
-		.reset_counts = hc_reset_counts,
-	};
-	u64 mask, args[4];
-	s64 ret;
-
-	if (vcpu->ops->cpl(vcpu) != 0)
+	if (exit->vmcall.cpl != 0)
 		return inject_ud(vcpu);
-	mask = vcpu->ops->mode64(vcpu) ? ~0ull : 0xffffffffull;
-	/* BX, CX, DX, SI and AX are plain GPRs: no vcpu_ops call to read them */
-	args[0] = vcpu->gprs[VCPU_RBX] & mask;
-	args[1] = vcpu->gprs[VCPU_RCX] & mask;
-	args[2] = vcpu->gprs[VCPU_RDX] & mask;
-	args[3] = vcpu->gprs[VCPU_RSI] & mask;
-	ret = keel_hypercall(&env, vcpu->gprs[VCPU_RAX] & mask, args);
-	vcpu->gprs[VCPU_RAX] = (u64)ret & mask;
+	vcpu->gprs[VCPU_RAX] =
+		keel_hypercall(&vm_hc_env, vcpu->vm, vcpu->gprs, exit->vmcall.mode64);
 	return exit_done(vcpu, exit);
 }

@@ -26,27 +26,25 @@
 	.text
 
 /*
- * enum vmx_enter_result vmx_enter(u64 *gprs, bool launched)
+ * vmx_enter: RDI the GPR array, ESI nonzero when the VMCS is launched; returns an enum
+ * vmx_enter_result in EAX. Keeps RBP and RSP for the caller and clobbers every other GPR: its
+ * caller (vcpu.h's vmx_enter_guest()) says so to the compiler, which then saves only the
+ * registers it needs live across the entry, instead of this saving all callee-saved ones.
  *
- * Pushes the host's callee-saved registers and the GPR array pointer, points the VMCS host RSP
- * at them, loads the guest GPRs and enters with VMLAUNCH or VMRESUME. A failed entry falls
- * through with the guest's values in the registers: CF set is VMfailInvalid, ZF set VMfailValid
- * (SDM Vol. 3C, 31.2). A VM exit lands in vmx_exit_stub with RSP as written here.
+ * Pushes RBP and the GPR array pointer, points the VMCS host RSP at them, loads the guest GPRs
+ * and enters with VMLAUNCH or VMRESUME. A failed entry falls through with the guest's values in
+ * the registers: CF set is VMfailInvalid, ZF set VMfailValid (SDM Vol. 3C, 31.2). A VM exit
+ * lands in vmx_exit_stub with RSP as written here. The VMWRITE of host RSP is not checked: it
+ * fails only without a current VMCS, and then so does the entry. RBP is saved as a plain
+ * register, not made a frame pointer: nothing between here and the entry calls or faults.
  */
 	.globl vmx_enter
 	.type vmx_enter, @function
 vmx_enter:
 	push %rbp
-	mov %rsp, %rbp
-	push %rbx
-	push %r12
-	push %r13
-	push %r14
-	push %r15
 	push %rdi
 	mov $VMCS_HOST_RSP, %eax
 	vmwrite %rsp, %rax
-	jbe .Lentry_failed
 	test %esi, %esi
 	mov G_RAX(%rdi), %rax
 	mov G_RCX(%rdi), %rcx
@@ -73,7 +71,8 @@ vmx_enter:
 	jnc 1f
 	mov $ENTER_FAIL_INVALID, %eax
 1:	add $8, %rsp
-	jmp .Lreturn
+	pop %rbp
+	ret
 	.size vmx_enter, . - vmx_enter
 
 /* VMCS host RIP: RSP is what vmx_enter wrote, the GPR array pointer on top. */
@@ -96,16 +95,9 @@ vmx_exit_stub:
 	mov %r13, G_R13(%rdi)
 	mov %r14, G_R14(%rdi)
 	mov %r15, G_R15(%rdi)
-	pop %rax
-	mov %rax, G_RDI(%rdi)
+	pop G_RDI(%rdi)
 	add $8, %rsp
 	xor %eax, %eax
-.Lreturn:
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %rbx
 	pop %rbp
 	ret
 	.size vmx_exit_stub, . - vmx_exit_stub

@@ -34,8 +34,9 @@ static u64 gpr(struct vcpu *vcpu, unsigned int reg)
  * The descriptor's linear address: the effective address at the instruction's address size,
  * plus the segment base, which 64-bit mode ignores for ES, CS, SS and DS (SDM Vol. 3A, 3.4.4);
  * outside 64-bit mode linear addresses have 32 bits.
+ * Out of line: its register use would otherwise burden every other exit's decode.
  */
-static void decode_invpcid(struct vcpu *vcpu, struct vm_exit *exit)
+static __attribute__((noinline)) void decode_invpcid(struct vcpu *vcpu, struct vm_exit *exit)
 {
 	u64 info = vmcs_read_raw(VMCS_EXIT_INSTRUCTION_INFO);
 	u64 addr = exit->arch_qualification; /* the displacement */
@@ -141,7 +142,6 @@ static const enum vm_exit_kind simple_kinds[VMX_EXIT_REASON_MAX + 1] = {
 	[VMX_EXIT_CPUID] = VM_EXIT_CPUID,
 	[VMX_EXIT_HLT] = VM_EXIT_HLT,
 	[VMX_EXIT_INVD] = VM_EXIT_INVD,
-	[VMX_EXIT_VMCALL] = VM_EXIT_VMCALL,
 	[VMX_EXIT_VMCLEAR] = VM_EXIT_VMX_INSTRUCTION,
 	[VMX_EXIT_VMLAUNCH] = VM_EXIT_VMX_INSTRUCTION,
 	[VMX_EXIT_VMPTRLD] = VM_EXIT_VMX_INSTRUCTION,
@@ -182,6 +182,9 @@ void vmx_decode_exit(struct vmx_vcpu *vx, struct vm_exit *exit)
 	case VMX_EXIT_CPUID:
 		/* simple_kinds[] cannot tell CPUID (kind 0) from "not simple" */
 		exit->kind = VM_EXIT_CPUID;
+		break;
+	case VMX_EXIT_VMCALL:
+		vmx_decode_vmcall(vx, exit);
 		break;
 	case VMX_EXIT_INVLPG:
 		exit->kind = VM_EXIT_INVLPG;

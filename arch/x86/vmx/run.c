@@ -13,6 +13,8 @@
 
 /* Guest interruptibility state bits 0 and 1: blocking by STI and by MOV SS (25.4.2). */
 #define INTERRUPTIBILITY_STI_MOVSS 0x3ull
+/* Pending debug exceptions bit 14, BS: a single-step trap is pending (25.4.2, table 25-4). */
+#define PENDING_DBG_BS BIT(14)
 /* CR0 bits the guest owns outright (every other one is in the guest/host mask). */
 #define CR0_GUEST_OWNED (X86_CR0_TS | X86_CR0_MP)
 /* EFER bits a guest may set (SDM Vol. 3A, 2.2.1); LMA is the CPU's to set. */
@@ -27,7 +29,40 @@
 #define CR3_PAE_PDPT_MASK 0xffffffe0ull
 
 static struct vmx_cpu vmx_cpus[KEEL_MAX_CPUS];
-static paddr_t current_vmcs[KEEL_MAX_CPUS];
+
+/*
+ * The vCPU current on each CPU: its VMCS is the current VMCS, and the CPU's CR2 holds its
+ * guest's CR2. Keel's host never writes CR2 and takes no page faults while a vCPU is current
+ * (the only expected ones are ktests' arch_try_call(), outside any vCPU's life), so CR2 can stay
+ * the guest's across exits and entries: it is saved to vx->cr2 only when another vCPU becomes
+ * current or VMX is turned off, and loaded from there by make_current().
+ */
+static struct vmx_vcpu *current_vx[KEEL_MAX_CPUS];
+
+static void write_cr2(u64 val)
+{
+	__asm__ volatile("mov %0, %%cr2" : : "r"(val) : "memory");
+}
+
+static u64 guest_cr2(const struct vmx_vcpu *vx)
+{
+	return current_vx[vx->vcpu->cpu] == vx ? read_cr2() : vx->cr2;
+}
+
+static void set_guest_cr2(struct vmx_vcpu *vx, u64 val)
+{
+	vx->cr2 = val;
+	if (current_vx[vx->vcpu->cpu] == vx)
+		write_cr2(val);
+}
+
+/* No vCPU current on this CPU any more: the one that was keeps its CR2 in vx->cr2. */
+static void release_current(unsigned int cpu)
+{
+	if (current_vx[cpu])
+		current_vx[cpu]->cr2 = read_cr2();
+	current_vx[cpu] = NULL;
+}
 
 static void flush_all_guest_tlbs(void)
 {
@@ -60,8 +95,8 @@ void arch_vmm_cpu_disable(void)
 
 	if (!vmx_cpus[cpu].on)
 		return;
+	release_current(cpu);
 	vmx_cpu_exit(&vmx_cpus[cpu]);
-	current_vmcs[cpu] = 0;
 }
 
 void arch_vmm_flush_guest_tlbs(void)
@@ -161,11 +196,11 @@ static u64 vmx_get_reg(struct vcpu *vcpu, enum vcpu_reg reg)
 {
 	switch (reg) {
 	case VCPU_RSP:
-		return vread(VMCS_GUEST_RSP);
+		return vmcs_read_raw(VMCS_GUEST_RSP);
 	case VCPU_RIP:
 		return cached_rip(to_vmx(vcpu));
 	case VCPU_RFLAGS:
-		return vread(VMCS_GUEST_RFLAGS);
+		return vmcs_read_raw(VMCS_GUEST_RFLAGS);
 	default:
 		return vcpu->gprs[reg];
 	}
@@ -195,11 +230,12 @@ static u64 vmx_get_creg(struct vcpu *vcpu, enum vcpu_creg reg)
 
 	switch (reg) {
 	case VCPU_CR0:
-		return (vx->cr0 & ~CR0_GUEST_OWNED) | (vread(VMCS_GUEST_CR0) & CR0_GUEST_OWNED);
+		return (vx->cr0 & ~CR0_GUEST_OWNED) |
+		       (vmcs_read_raw(VMCS_GUEST_CR0) & CR0_GUEST_OWNED);
 	case VCPU_CR2:
-		return vx->cr2;
+		return guest_cr2(vx);
 	case VCPU_CR3:
-		return vx->ept ? vread(VMCS_GUEST_CR3) : vx->cr3;
+		return vx->ept ? vmcs_read_raw(VMCS_GUEST_CR3) : vx->cr3;
 	case VCPU_CR4:
 		return vx->cr4;
 	case VCPU_EFER:
@@ -304,7 +340,7 @@ static int vmx_set_creg(struct vcpu *vcpu, enum vcpu_creg reg, u64 val)
 	case VCPU_CR0:
 		return set_cr0(vx, val);
 	case VCPU_CR2:
-		vx->cr2 = val;
+		set_guest_cr2(vx, val);
 		return 0;
 	case VCPU_CR3:
 		vx->cr3 = val;
@@ -393,15 +429,35 @@ static u64 vmx_read_tsc(struct vcpu *vcpu)
 	return ((u64)hi << 32) | lo;
 }
 
+/*
+ * The rest of vmx_skip_insn(), for the rare case of an STI or MOV SS shadow or RFLAGS.TF. The
+ * exiting instruction completed as Keel emulated it, so what the CPU does at the end of an
+ * instruction is Keel's to do: an STI or MOV SS shadow before it has ended, and with RFLAGS.TF
+ * set a single-step trap follows it. That trap is left pending in the VMCS, and VM entry delivers
+ * it before the guest's next instruction (SDM Vol. 3C, 27.7.3; 32.2 asks this of VMMs that
+ * emulate). IA32_DEBUGCTL.BTF, which would turn TF into a step on branches, is 0 for every
+ * guest (msr_policy.c holds DEBUGCTL at 0).
+ */
+static void end_of_insn_events(u64 intr, u64 rflags)
+{
+	if (intr & INTERRUPTIBILITY_STI_MOVSS)
+		vmcs_write_raw(VMCS_GUEST_INTERRUPTIBILITY, intr & ~INTERRUPTIBILITY_STI_MOVSS);
+	if (rflags & X86_RFLAGS_TF)
+		vmcs_write_raw(VMCS_GUEST_PENDING_DBG_EXCEPTIONS,
+			       vmcs_read_raw(VMCS_GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);
+}
+
 static void vmx_skip_insn(struct vcpu *vcpu, const struct vm_exit *exit)
 {
 	struct vmx_vcpu *vx = to_vmx(vcpu);
 	u64 intr = vmcs_read_raw(VMCS_GUEST_INTERRUPTIBILITY);
+	u64 rflags = vmcs_read_raw(VMCS_GUEST_RFLAGS);
 
-	set_rip(vx, cached_rip(vx) + exit->insn_len);
-	/* The instruction completed: an STI or MOV SS shadow before it has ended. */
-	if (intr & INTERRUPTIBILITY_STI_MOVSS)
-		vmcs_write_raw(VMCS_GUEST_INTERRUPTIBILITY, intr & ~INTERRUPTIBILITY_STI_MOVSS);
+	/* The VMCS always holds the current RIP (set_rip() writes through): no cache lookup. */
+	vmcs_write_raw(VMCS_GUEST_RIP, vmcs_read_raw(VMCS_GUEST_RIP) + exit->insn_len);
+	vx->cached &= ~VMX_CACHED_RIP;
+	if (unlikely((intr & INTERRUPTIBILITY_STI_MOVSS) | (rflags & X86_RFLAGS_TF)))
+		end_of_insn_events(intr, rflags);
 }
 
 static void vmx_inject_exception(struct vcpu *vcpu, u8 vector, bool has_error_code, u32 error_code,
@@ -416,8 +472,9 @@ static void vmx_inject_exception(struct vcpu *vcpu, u8 vector, bool has_error_co
 			  (has_error_code ? INTR_INFO_ERROR_CODE : 0);
 	vx->inject_error_code = error_code;
 	vx->inject_insn_len = 0;
+	vx->inject = true;
 	if (vector == VM_EXC_PF)
-		vx->cr2 = cr2;
+		set_guest_cr2(vx, cr2);
 }
 
 static void vmx_flush_guest_tlb(struct vcpu *vcpu)
@@ -454,7 +511,7 @@ static void vmx_dump(struct vcpu *vcpu)
 		   (unsigned long)cached_rip(vx), (unsigned long)vread(VMCS_GUEST_RFLAGS),
 		   vmx_cpl(vcpu));
 	printk_raw("# vcpu%u guest-visible cr0 %lx cr2 %lx cr3 %lx cr4 %lx efer %lx\n", vcpu->id,
-		   (unsigned long)vx->cr0, (unsigned long)vx->cr2,
+		   (unsigned long)vx->cr0, (unsigned long)guest_cr2(vx),
 		   (unsigned long)vmx_get_creg(vcpu, VCPU_CR3), (unsigned long)vx->cr4,
 		   (unsigned long)vx->efer);
 	vmcs_dump();
@@ -484,11 +541,13 @@ static int make_current(struct vmx_vcpu *vx)
 {
 	unsigned int cpu = vx->vcpu->cpu;
 
-	if (current_vmcs[cpu] == vx->vmcs)
+	if (current_vx[cpu] == vx)
 		return 0;
+	release_current(cpu);
 	if (vmcs_load(vx->vmcs))
 		return -EIO;
-	current_vmcs[cpu] = vx->vmcs;
+	write_cr2(vx->cr2);
+	current_vx[cpu] = vx;
 	return 0;
 }
 
@@ -529,8 +588,11 @@ int arch_vcpu_init(struct vcpu *vcpu, u64 entry_rip, u64 rbx, u64 slice_ticks, c
 		return ret;
 	}
 	vcpu->gprs[VCPU_RBX] = rbx;
+	/* Without "enable INVPCID" the instruction is #UD in VMX non-root operation (26.3). */
+	vcpu->no_invpcid = !(vx->ctls.value[VMX_CTL_PROC2] & VMX_PROC2_INVPCID);
 	reset_cpu_held_msrs();
 	vx->flush_tlb = true;
+	vx->timer_each_entry = vx->slice_ticks && !vx->timer_saved;
 	return 0;
 }
 
@@ -542,8 +604,8 @@ void arch_vcpu_destroy(struct vcpu *vcpu)
 	if (!vx)
 		return;
 	vmcs_clear(vx->vmcs);
-	if (current_vmcs[cpu] == vx->vmcs)
-		current_vmcs[cpu] = 0;
+	if (current_vx[cpu] == vx)
+		current_vx[cpu] = NULL;
 	vmcs_free(vx->vmcs);
 	kfree(vx);
 	vcpu->arch = NULL;
@@ -567,24 +629,24 @@ static void flush_own_tlb(struct vmx_vcpu *vx)
 	vx->flush_tlb = false;
 }
 
-/* Everything that must reach the VMCS right before VM entry. */
-static void prepare_entry(struct vmx_vcpu *vx)
+/* The entry_work: everything that must reach the VMCS right before VM entry. */
+static __attribute__((noinline)) void prepare_entry(struct vmx_vcpu *vx)
 {
 	if (vx->flush_tlb)
 		flush_own_tlb(vx);
-	if (vx->inject_info) {
+	if (vx->inject) {
 		vmcs_write(VMCS_ENTRY_INTR_INFO, vx->inject_info);
 		if (vx->inject_info & INTR_INFO_ERROR_CODE)
 			vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR_CODE, vx->inject_error_code);
 		vmcs_write(VMCS_ENTRY_INSTRUCTION_LEN, vx->inject_insn_len);
-		vx->inject_info = 0;
+		vx->inject = false;
 	}
-	if (vx->slice_ticks && (vx->timer_reload || !vx->timer_saved)) {
+	if ((vx->timer_reload || vx->timer_each_entry) && vx->slice_ticks) {
 		u64 t = vx->slice_ticks >> vmx_get_caps()->preempt_timer_rate;
 
 		vmcs_write(VMCS_GUEST_PREEMPTION_TIMER, MIN(t, 0xffffffffull));
-		vx->timer_reload = false;
 	}
+	vx->timer_reload = false;
 }
 
 /*
@@ -593,14 +655,15 @@ static void prepare_entry(struct vmx_vcpu *vx)
  */
 static void requeue_vectoring_event(struct vmx_vcpu *vx, const struct vm_exit *exit)
 {
-	u64 info = vread(VMCS_IDT_VECTORING_INFO);
+	u64 info = vmcs_read_raw(VMCS_IDT_VECTORING_INFO);
 	u32 type = INTR_INFO_TYPE(info);
 
 	if (!(info & INTR_INFO_VALID))
 		return;
+	vx->inject = true;
 	vx->inject_info = info & (INTR_INFO_VALID | INTR_INFO_ERROR_CODE | 0x7ff);
 	if (info & INTR_INFO_ERROR_CODE)
-		vx->inject_error_code = (u32)vread(VMCS_IDT_VECTORING_ERROR_CODE);
+		vx->inject_error_code = (u32)vmcs_read_raw(VMCS_IDT_VECTORING_ERROR_CODE);
 	vx->inject_insn_len = (type == INTR_TYPE_SW_INTERRUPT || type == INTR_TYPE_PRIV_SW_EXC ||
 			       type == INTR_TYPE_SW_EXCEPTION)
 				      ? exit->insn_len
@@ -655,16 +718,15 @@ void arch_vcpu_run(struct vcpu *vcpu, struct vm_exit *exit)
 	enum vmx_enter_result r;
 	u32 reason;
 
-	if (make_current(vx)) {
+	if (unlikely(current_vx[vcpu->cpu] != vx) && make_current(vx)) {
 		entry_failed(exit, VMX_ENTER_FAIL_INVALID);
 		return;
 	}
-	prepare_entry(vx);
-	__asm__ volatile("mov %0, %%cr2" : : "r"(vx->cr2) : "memory");
-	r = vmx_enter(vcpu->gprs, vx->launched);
-	vx->cr2 = read_cr2();
+	if (unlikely(vx->entry_work))
+		prepare_entry(vx);
+	r = vmx_enter_guest(vcpu->gprs, vx->launched);
 	vx->cached = 0;
-	if (r != VMX_ENTER_EXITED) {
+	if (unlikely(r != VMX_ENTER_EXITED)) {
 		entry_failed(exit, r);
 		return;
 	}
@@ -674,8 +736,8 @@ void arch_vcpu_run(struct vcpu *vcpu, struct vm_exit *exit)
 	exit->arch_qualification = 0;
 	exit->insn_len = (u32)vmcs_read_raw(VMCS_EXIT_INSTRUCTION_LEN);
 	/* The hypercall and CPUID round trips: nothing more to decode, nothing to do first. */
-	if (reason == VMX_EXIT_VMCALL) {
-		exit->kind = VM_EXIT_VMCALL;
+	if (likely(reason == VMX_EXIT_VMCALL)) {
+		vmx_decode_vmcall(vx, exit);
 		return;
 	}
 	if (reason == VMX_EXIT_CPUID) {

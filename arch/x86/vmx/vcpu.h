@@ -3,6 +3,7 @@
 #ifndef VMX_VCPU_H
 #define VMX_VCPU_H
 
+#include <arch/msr.h>
 #include <arch/vmx.h>
 #include <vmm/vmm.h>
 
@@ -32,15 +33,26 @@ struct vmx_vcpu {
 	struct vmx_controls ctls;
 	/* the guest's own view; the VMCS holds what the CPU really runs with */
 	u64 cr0, cr3, cr4, efer;
-	u64 cr2; /* not in the VMCS: loaded into CR2 around each entry */
-	/* event to deliver at the next entry (VMCS_ENTRY_INTR_INFO format), 0 for none */
+	u64 cr2; /* not in the VMCS: the CPU holds it while the vCPU is current (run.c) */
+	/*
+	 * Work due before the next entry. entry_work overlays all of it: the way into the guest
+	 * tests one word and takes the slow path only when something is due.
+	 */
+	union {
+		struct {
+			bool flush_tlb;	       /* INVVPID (or INVEPT) */
+			bool inject;	       /* deliver inject_info */
+			bool timer_reload;     /* load the preemption timer with a full slice */
+			bool timer_each_entry; /* no timer save on exit: load it every time */
+		};
+		u32 entry_work;
+	};
+	/* the event to deliver (VMCS_ENTRY_INTR_INFO format) when inject is set */
 	u32 inject_info;
 	u32 inject_error_code;
 	u32 inject_insn_len;
-	bool flush_tlb;	  /* INVVPID (or INVEPT) before the next entry */
 	u64 slice_ticks;  /* preemption-timer slice in TSC ticks, 0 without a timer */
 	bool timer_saved; /* the CPU saves the timer on exit: reload only after expiry */
-	bool timer_reload;
 	/*
 	 * Guest fields read once per exit: VMX_CACHED_* bits say which are valid, cleared at each
 	 * exit. Code that writes GUEST_RIP, GUEST_CS_AR or GUEST_SS_AR other than through run.c's
@@ -60,14 +72,20 @@ enum vmx_step_mode {
 	VMX_STEP_TF,  /* RFLAGS.TF and a #DB intercept */
 };
 
+/* entry_work must cover every flag beside it: a new flag that does not fit widens it. */
+_Static_assert(__builtin_offsetof(struct vmx_vcpu, inject_info) -
+			       __builtin_offsetof(struct vmx_vcpu, entry_work) ==
+		       sizeof(u32),
+	       "entry_work does not cover all the entry flags");
+
 #define VMX_CACHED_RIP	 BIT(0)
 #define VMX_CACHED_CS_AR BIT(1)
 #define VMX_CACHED_SS_AR BIT(2)
 
 /*
- * VMREAD and VMWRITE for the exit path: fields every VMCS has, on the VMCS this CPU just ran,
- * so they cannot fail and no status is checked. Everything else uses vmcs_read()/vmcs_write(),
- * which check and report (insn.h has the checked instructions).
+ * VMREAD and VMWRITE for the exit path and the vcpu_ops: fields every VMCS has, on the vCPU's
+ * VMCS, current on this CPU, so they cannot fail and no status is checked. Everything else uses
+ * vmcs_read()/vmcs_write(), which check and report (insn.h has the checked instructions).
  */
 static inline u64 vmcs_read_raw(u32 field)
 {
@@ -88,8 +106,26 @@ enum vmx_enter_result {
 	VMX_ENTER_FAIL_INVALID = 1,
 	VMX_ENTER_FAIL_VALID = 2,
 };
-enum vmx_enter_result vmx_enter(u64 *gprs, bool launched);
 void vmx_exit_stub(void);
+
+/*
+ * Calls entry.S's vmx_enter, which keeps only RBP and RSP of the host's registers: every other
+ * one is named clobbered here. The call from inline asm is sound because the kernel is built
+ * with -mno-red-zone (nothing of the caller's lives below RSP) and vmx_enter needs no particular
+ * stack alignment.
+ */
+static inline enum vmx_enter_result vmx_enter_guest(u64 *gprs, bool launched)
+{
+	u64 resume = launched;
+	u32 r;
+
+	__asm__ volatile("call vmx_enter"
+			 : "=a"(r), "+D"(gprs), "+S"(resume)
+			 :
+			 : "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13", "r14",
+			   "r15", "cc", "memory");
+	return (enum vmx_enter_result)r;
+}
 
 /* vmcs_setup.c */
 int vmx_vmcs_setup(struct vmx_vcpu *vx, u64 entry_rip, char *err, size_t errlen);
@@ -107,5 +143,17 @@ void vmx_step_decode_db(struct vmx_vcpu *vx, struct vm_exit *exit);
 /* exit_decode.c: the rest of the record, once arch_reason, insn_len and arch_qualification = 0 are
  * in */
 void vmx_decode_exit(struct vmx_vcpu *vx, struct vm_exit *exit);
+
+/*
+ * VMCALL, on the hypercall round trip (run.c) and through vmx_decode_exit(): the handler needs
+ * the caller's CPL, which is SS.DPL (SDM Vol. 3C, 27.3.1.2), bits 6:5 of the access rights, and
+ * whether it runs in 64-bit mode: IA-32e active and CS.L, bit 13 of the access rights (25.4.1).
+ */
+static inline void vmx_decode_vmcall(const struct vmx_vcpu *vx, struct vm_exit *exit)
+{
+	exit->kind = VM_EXIT_VMCALL;
+	exit->vmcall.cpl = (vmcs_read_raw(VMCS_GUEST_SS_AR) >> 5) & 3;
+	exit->vmcall.mode64 = (vx->efer & EFER_LMA) && (vmcs_read_raw(VMCS_GUEST_CS_AR) & BIT(13));
+}
 
 #endif

@@ -183,6 +183,42 @@ static void test_vmcall_preserves(void)
 	      (unsigned long)di);
 }
 
+/* The instruction right after the VMCALL in single_step_vmcall_probe(). */
+extern const char after_stepped_vmcall[];
+
+/*
+ * POPF sets TF: the next instruction, the VMCALL, runs and is followed by a single-step #DB.
+ * Keel emulates the VMCALL, so the trap is Keel's to raise, at the instruction after it.
+ */
+static void single_step_vmcall_probe(uintptr_t unused)
+{
+	long ax = KEEL_HC_NOP;
+
+	asm volatile("pushf\n\t"
+		     "orl %1, (%%rsp)\n\t"
+		     "popf\n\t"
+		     "vmcall\n"
+		     ".globl after_stepped_vmcall\n"
+		     "after_stepped_vmcall:\n\t"
+		     "nop"
+		     : "+a"(ax)
+		     : "i"(EFLAGS_TF)
+		     : "memory", "cc");
+}
+
+static void test_vmcall_single_step(void)
+{
+	if (!under_keel()) {
+		skip("not under Keel");
+		return;
+	}
+	if (!check(catch_run(single_step_vmcall_probe, 0), "no #DB after a VMCALL with TF set"))
+		return;
+	check(last_fault.vector == VEC_DB && last_fault.ip == (uintptr_t)after_stepped_vmcall,
+	      "expected #DB at %p, got vector %u at %p", (void *)after_stepped_vmcall,
+	      last_fault.vector, (void *)last_fault.ip);
+}
+
 /* docs/exits.md: with IF=1 a HLT returns at once (no device interrupts yet). */
 static void test_hlt(void)
 {
@@ -240,6 +276,7 @@ static const struct guest_test tests[] = {
 	{ "vmcall_nop", test_vmcall_nop },
 	{ "vmcall_unknown_enosys", test_vmcall_unknown },
 	{ "vmcall_preserves_registers", test_vmcall_preserves },
+	{ "vmcall_single_step", test_vmcall_single_step },
 	{ "hlt", test_hlt },
 	{ "roundtrips", test_roundtrips },
 };

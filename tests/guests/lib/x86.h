@@ -27,6 +27,7 @@
 
 /* EFLAGS (SDM 2.3). */
 #define EFLAGS_FIXED BIT(1)
+#define EFLAGS_TF    BIT(8)
 #define EFLAGS_IF    BIT(9)
 #define EFLAGS_AC    BIT(18)
 
@@ -69,6 +70,7 @@
 
 /* Exception vectors (SDM 6.3). */
 #define VEC_DE	       0
+#define VEC_DB	       1
 #define VEC_BP	       3
 #define VEC_UD	       6
 #define VEC_DF	       8
