@@ -42,6 +42,8 @@ void mmu_unlink_all_parents(struct mmu_vm *vm, struct mmu_page *sp);
 
 /* rmap.c: leaf SPTEs and the reverse map */
 bool mmu_set_leaf(struct mmu_vm *vm, u64 *sptep, u64 spte, gfn_t gfn, u64 gpte, unsigned int level);
+bool mmu_set_leaf_in(struct mmu_vm *vm, struct mmu_page *sp, unsigned int idx,
+		     struct mmu_memslot *slot, u64 spte, gfn_t gfn, u64 gpte, unsigned int level);
 void mmu_drop_spte(struct mmu_vm *vm, u64 *sptep);
 void mmu_drop_spte_in(struct mmu_vm *vm, struct mmu_page *sp, unsigned int idx);
 bool mmu_write_protect_gfn(struct mmu_vm *vm, gfn_t gfn, bool keep_mmu_writable);
@@ -86,6 +88,7 @@ void mmu_drop_roots(struct mmu_vcpu *vcpu, bool keep_cached);
 enum mmu_fault_result mmu_tdp_fault(struct mmu_vcpu *vcpu, struct mmu_fault *f);
 enum mmu_fault_result mmu_shadow_fault(struct mmu_vcpu *vcpu, struct mmu_fault *f);
 struct mmu_page *mmu_get_shadow_page(struct mmu_vcpu *vcpu, gfn_t gfn, union mmu_role role);
+bool mmu_prefetch_leaf(struct mmu_vcpu *vcpu, struct mmu_page *sp, unsigned int idx, u64 gpte);
 
 static inline struct mmu_cpu_state *this_cpu_state(struct mmu_vm *vm)
 {

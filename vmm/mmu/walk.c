@@ -424,6 +424,16 @@ static void walk_ctx_init(struct walk_ctx *c, const struct guest_mem_access *mem
 	c->gva = c->desc->long_mode ? gva : (u32)gva;
 }
 
+bool guest_pte_reserved(const struct guest_paging_state *st, int level, u64 pte)
+{
+	struct walk_ctx c;
+
+	walk_ctx_init(&c, NULL, st, 0, GUEST_ACCESS_READ, 0);
+	if (c.mode == GUEST_PAGING_OFF)
+		return false;
+	return pte & rsvd_mask(&c, level, entry_is_leaf(&c, level, pte) && level > 1);
+}
+
 enum guest_walk_status guest_walk(struct guest_walk *w, const struct guest_mem_access *mem,
 				  const struct guest_paging_state *st, u64 gva,
 				  enum guest_access_kind kind, unsigned int flags)
