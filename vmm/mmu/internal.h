@@ -41,9 +41,8 @@ void mmu_unlink_parent(struct mmu_vm *vm, struct mmu_page *child, u64 *parent_sp
 void mmu_unlink_all_parents(struct mmu_vm *vm, struct mmu_page *sp);
 
 /* rmap.c: leaf SPTEs and the reverse map */
-bool mmu_set_leaf(struct mmu_vm *vm, u64 *sptep, u64 spte, gfn_t gfn, u64 gpte, unsigned int level);
-bool mmu_set_leaf_in(struct mmu_vm *vm, struct mmu_page *sp, unsigned int idx,
-		     struct mmu_memslot *slot, u64 spte, gfn_t gfn, u64 gpte, unsigned int level);
+bool mmu_set_leaf(struct mmu_vm *vm, struct mmu_page *sp, unsigned int idx,
+		  struct mmu_memslot *slot, u64 spte, gfn_t gfn, u64 gpte, unsigned int level);
 void mmu_drop_spte(struct mmu_vm *vm, u64 *sptep);
 void mmu_drop_spte_in(struct mmu_vm *vm, struct mmu_page *sp, unsigned int idx);
 bool mmu_write_protect_gfn(struct mmu_vm *vm, gfn_t gfn, bool keep_mmu_writable);

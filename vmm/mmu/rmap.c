@@ -16,13 +16,14 @@ u64 *mmu_gfn_rmap(struct mmu_vm *vm, gfn_t gfn, unsigned int level)
  * frame's rmap first. Returns false when no rmap block could be allocated; the entry is then
  * not present.
  */
-bool mmu_set_leaf_in(struct mmu_vm *vm, struct mmu_page *sp, unsigned int idx,
-		     struct mmu_memslot *slot, u64 spte, gfn_t gfn, u64 gpte, unsigned int level)
+bool mmu_set_leaf(struct mmu_vm *vm, struct mmu_page *sp, unsigned int idx,
+		  struct mmu_memslot *slot, u64 spte, gfn_t gfn, u64 gpte, unsigned int level)
 {
 	u64 *sptep = &sp->spt[idx];
 	u64 old = *sptep;
 
 	KEEL_BUG_ON(!mmu_plat_lock_held(&vm->lock));
+	KEEL_BUG_ON(gfn - slot->base_gfn >= slot->npages);
 	if (spte_present(old)) {
 		if (spte_is_leaf(old) && mmu_page_spte_gfn(sp, idx) == gfn) {
 			if (sp->gptes)
@@ -38,15 +39,6 @@ bool mmu_set_leaf_in(struct mmu_vm *vm, struct mmu_page *sp, unsigned int idx,
 		sp->gptes[idx] = gpte;
 	__atomic_store_n(sptep, spte, __ATOMIC_RELEASE);
 	return true;
-}
-
-bool mmu_set_leaf(struct mmu_vm *vm, u64 *sptep, u64 spte, gfn_t gfn, u64 gpte, unsigned int level)
-{
-	struct mmu_memslot *slot = memslot_find(vm, gfn);
-
-	KEEL_BUG_ON(!slot);
-	return mmu_set_leaf_in(vm, sptep_to_page(sptep), spte_index(sptep), slot, spte, gfn, gpte,
-			       level);
 }
 
 /* Clears one SPTE: a leaf leaves its rmap, a table entry unlinks (or, in TDP, zaps) its child. */

@@ -178,8 +178,8 @@ static enum mmu_fault_result set_shadow_leaf(struct mmu_vcpu *vcpu, struct mmu_p
 		.mmu_writable = p.mmu_writable,
 		.dirty = p.writable_now,
 	};
-	if (!mmu_set_leaf_in(vm, sp, idx, slot, spte_make_leaf(vm->fmt, &a), l->gfn,
-			     sp->role.direct ? 0 : l->gpte, 1))
+	if (!mmu_set_leaf(vm, sp, idx, slot, spte_make_leaf(vm->fmt, &a), l->gfn,
+			  sp->role.direct ? 0 : l->gpte, 1))
 		return MMU_FAULT_NOMEM;
 	if (!spte_writable(vm->fmt, sp->spt[idx]))
 		return write ? MMU_FAULT_EMULATE : MMU_FAULT_FIXED;

@@ -66,7 +66,7 @@ static bool split_large(struct mmu_vm *vm, struct mmu_memslot *slot, u64 *sptep,
 		u64 spte = make_tdp_leaf(vm, slot, gfn, level - 1, acc, mmu_writable,
 					 spte_writable(vm->fmt, old));
 
-		if (!mmu_set_leaf(vm, &child->spt[i], spte, gfn, 0, level - 1)) {
+		if (!mmu_set_leaf(vm, child, i, slot, spte, gfn, 0, level - 1)) {
 			mmu_prepare_zap(vm, child);
 			return false;
 		}
@@ -95,7 +95,7 @@ enum mmu_fault_result mmu_tdp_fault(struct mmu_vcpu *vcpu, struct mmu_fault *f)
 	bool write = f->kind == GUEST_ACCESS_WRITE;
 	struct mmu_memslot *slot = memslot_find(vm, gfn);
 	struct mmu_page *sp = vcpu->root;
-	unsigned int target, level = TDP_ROOT_LEVEL;
+	unsigned int target, idx, level = TDP_ROOT_LEVEL;
 	u64 *sptep;
 	gfn_t base;
 
@@ -104,7 +104,8 @@ enum mmu_fault_result mmu_tdp_fault(struct mmu_vcpu *vcpu, struct mmu_fault *f)
 		return MMU_FAULT_EMULATE;
 	target = max_level(slot, gfn);
 	for (;; level--) {
-		sptep = &sp->spt[shadow_index(f->addr, level)];
+		idx = shadow_index(f->addr, level);
+		sptep = &sp->spt[idx];
 		if (level == target)
 			break;
 		if (!spte_present(*sptep)) {
@@ -128,7 +129,7 @@ enum mmu_fault_result mmu_tdp_fault(struct mmu_vcpu *vcpu, struct mmu_fault *f)
 			goto fixed;
 	}
 	base = gfn & ~(SPTE_LEVEL_PAGES(target) - 1);
-	if (!mmu_set_leaf(vm, sptep,
+	if (!mmu_set_leaf(vm, sp, idx, slot,
 			  make_tdp_leaf(vm, slot, base, target, ACC_ALL, true,
 					write || !(slot->flags & MEMSLOT_DIRTY_LOG)),
 			  base, 0, target))
