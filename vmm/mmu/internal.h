@@ -27,6 +27,12 @@ static inline struct mmu_page *spte_child(u64 spte)
 	return mmu_plat_table_owner(mmu_plat_table_va(spte_addr(spte)));
 }
 
+/* The page that present table SPTE @idx of @sp links: spte_child() without an owner lookup. */
+static inline struct mmu_page *mmu_page_child(const struct mmu_page *sp, unsigned int idx)
+{
+	return sp->children[idx];
+}
+
 /* The guest frame leaf SPTE @idx of @sp maps. */
 gfn_t mmu_page_spte_gfn(const struct mmu_page *sp, unsigned int idx);
 
@@ -36,7 +42,8 @@ gfn_t mmu_page_spte_gfn(const struct mmu_page *sp, unsigned int idx);
 		} else
 
 /* parent.c: links between shadow pages */
-bool mmu_link_child(struct mmu_vm *vm, u64 *parent_sptep, struct mmu_page *child);
+bool mmu_link_child(struct mmu_vm *vm, struct mmu_page *parent, unsigned int idx,
+		    struct mmu_page *child);
 void mmu_unlink_parent(struct mmu_vm *vm, struct mmu_page *child, u64 *parent_sptep);
 void mmu_unlink_all_parents(struct mmu_vm *vm, struct mmu_page *sp);
 

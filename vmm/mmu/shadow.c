@@ -264,10 +264,10 @@ static enum mmu_fault_result shadow_map(struct mmu_vcpu *vcpu, struct mmu_fault 
 		if (!spte_present(*sptep)) {
 			struct mmu_page *child = get_child(vcpu, sp, w);
 
-			if (!child || !mmu_link_child(vcpu->vm, sptep, child))
+			if (!child || !mmu_link_child(vcpu->vm, sp, idx, child))
 				return MMU_FAULT_NOMEM;
 		}
-		sp = spte_child(*sptep);
+		sp = mmu_page_child(sp, idx);
 	}
 }
 

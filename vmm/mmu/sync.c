@@ -83,7 +83,7 @@ void mmu_sync_children(struct mmu_vcpu *vcpu, struct mmu_page *parent)
 	/* Only 4 KiB pages are ever unsync; a root or any table above them never is. */
 	KEEL_BUG_ON(parent->unsync);
 	while (parent->unsync_children) {
-		struct mmu_page *child = spte_child(parent->spt[first_marked(parent)]);
+		struct mmu_page *child = mmu_page_child(parent, first_marked(parent));
 
 		if (child->unsync)
 			mmu_sync_page(vcpu, child);
@@ -109,16 +109,17 @@ void invlpg_locked(struct mmu_vcpu *vcpu, u64 gva)
 	if (vcpu->vm->mode == MMU_MODE_TDP)
 		return;
 	while (sp) {
-		u64 *sptep = &sp->spt[shadow_index(gva, sp->role.level)];
+		unsigned int idx = shadow_index(gva, sp->role.level);
+		u64 *sptep = &sp->spt[idx];
 
 		if (!spte_present(*sptep))
 			break;
 		if (spte_is_leaf(*sptep)) {
 			if (sp->unsync)
-				mmu_drop_spte(vcpu->vm, sptep);
+				mmu_drop_spte_in(vcpu->vm, sp, idx);
 			break;
 		}
-		sp = spte_child(*sptep);
+		sp = mmu_page_child(sp, idx);
 	}
 	vcpu->vm->stats.flush_requests++;
 	mmu_plat_flush_tlbs(BIT(vcpu->cpu));

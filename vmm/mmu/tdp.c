@@ -45,14 +45,14 @@ static struct mmu_page *alloc_child(struct mmu_vm *vm, gfn_t gfn, unsigned int l
 }
 
 /*
- * Replaces the large leaf at @sptep (level @level) by a table of 512 leaves one level down with
+ * Replaces the large leaf @idx of @sp (level @level) by a table of 512 leaves one level down with
  * the same rights, so that one part of the range can change (dirty logging, a write fault).
  */
-static bool split_large(struct mmu_vm *vm, struct mmu_memslot *slot, u64 *sptep, unsigned int level)
+static bool split_large(struct mmu_vm *vm, struct mmu_memslot *slot, struct mmu_page *sp,
+			unsigned int idx, unsigned int level)
 {
-	struct mmu_page *sp = sptep_to_page(sptep);
-	u64 old = *sptep;
-	gfn_t base = mmu_page_spte_gfn(sp, spte_index(sptep));
+	u64 old = sp->spt[idx];
+	gfn_t base = mmu_page_spte_gfn(sp, idx);
 	struct mmu_page *child = alloc_child(vm, base, level - 1);
 	unsigned int i, acc = spte_access(vm->fmt, old);
 	bool mmu_writable = old & SPTE_SW_MMU_WRITABLE;
@@ -71,9 +71,9 @@ static bool split_large(struct mmu_vm *vm, struct mmu_memslot *slot, u64 *sptep,
 			return false;
 		}
 	}
-	mmu_drop_spte(vm, sptep);
+	mmu_drop_spte_in(vm, sp, idx);
 	vm->stats.splits++;
-	return mmu_link_child(vm, sptep, child);
+	return mmu_link_child(vm, sp, idx, child);
 }
 
 /* Write to a present read-only leaf that only dirty logging made read-only: just allow it. */
@@ -111,12 +111,12 @@ enum mmu_fault_result mmu_tdp_fault(struct mmu_vcpu *vcpu, struct mmu_fault *f)
 		if (!spte_present(*sptep)) {
 			struct mmu_page *child = alloc_child(vm, gfn, level - 1);
 
-			if (!child || !mmu_link_child(vm, sptep, child))
+			if (!child || !mmu_link_child(vm, sp, idx, child))
 				return MMU_FAULT_NOMEM;
-		} else if (spte_is_leaf(*sptep) && !split_large(vm, slot, sptep, level)) {
+		} else if (spte_is_leaf(*sptep) && !split_large(vm, slot, sp, idx, level)) {
 			return MMU_FAULT_NOMEM;
 		}
-		sp = spte_child(*sptep);
+		sp = mmu_page_child(sp, idx);
 	}
 	if (spte_present(*sptep) && !spte_is_leaf(*sptep)) {
 		vm->stats.collapses++;
