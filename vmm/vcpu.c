@@ -147,7 +147,10 @@ static bool count_write_retry(struct vcpu *vcpu, bool same, u64 rip, u64 gpa, co
 
 /*
  * The write window (docs/mmu.md): the MMU makes the one SPTE writable and the guest re-enters
- * for exactly one instruction; vcpu_close_write_window() ends it at the next exit. An
+ * for exactly one instruction; vcpu_close_write_window() ends it at the next exit. When no
+ * step can be armed for this entry (an event pending injection; with a TF step also the
+ * guest's own TF or an STI or MOV SS shadow) the window opens unstepped: the guest runs on
+ * until its next exit, whatever that is, and the diff at closing is just as exact. An
  * instruction that keeps exiting before it completes (it faults on another tracked frame each
  * time, say) is stopped after VCPU_WRITE_RETRIES windows. Returns false when no window can be
  * opened here, for the caller's fallback.
@@ -157,8 +160,6 @@ static bool open_write_window(struct vcpu *vcpu, const struct mmu_fault *f, enum
 	struct vm *vm = vcpu->vm;
 	u64 rip = vcpu_reg_read(vcpu, VCPU_RIP);
 
-	if (!vcpu->ops->can_single_step(vcpu))
-		return false;
 	switch (mmu_write_window_open(&vcpu->mmu, f->addr, f->gpa)) {
 	case MMU_WINDOW_OPEN:
 		break;
@@ -180,7 +181,8 @@ static bool open_write_window(struct vcpu *vcpu, const struct mmu_fault *f, enum
 		*act = EXIT_STOP;
 		return true;
 	}
-	vcpu->ops->single_step(vcpu, true);
+	if (vcpu->ops->can_single_step(vcpu))
+		vcpu->ops->single_step(vcpu, true);
 	*act = EXIT_RESUME;
 	return true;
 }

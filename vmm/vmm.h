@@ -283,8 +283,10 @@ struct vcpu_ops {
 	void (*dump)(struct vcpu *vcpu);
 	/*
 	 * Whether the next entry can run exactly one guest instruction and exit right after it
-	 * (VM_EXIT_SINGLE_STEP), or at the exit that instruction causes; false when the CPU has no
-	 * such control, or when an event is pending injection (its delivery would come first).
+	 * (VM_EXIT_SINGLE_STEP), or at the exit that instruction causes; false when the guest's
+	 * state allows no step for this entry (an event pending injection, whose delivery would
+	 * come first; on VMX without the monitor trap flag also the guest's own RFLAGS.TF, or an
+	 * STI or MOV SS shadow).
 	 */
 	bool (*can_single_step)(struct vcpu *vcpu);
 	/* arms (before an entry) or disarms (after the exit) that one-instruction step */

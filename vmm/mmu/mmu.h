@@ -165,8 +165,9 @@ bool mmu_age_gfn(struct mmu_vm *vm, gfn_t gfn);
 
 /*
  * Write windows (shadow mode): instead of emulating a write that faulted on a tracked frame
- * (MMU_FAULT_EMULATE), the caller lets exactly one guest instruction run with the one leaf SPTE
- * for @gva writable, then closes the window at the very next exit, whatever it is. Closing
+ * (MMU_FAULT_EMULATE), the caller lets one guest instruction run (single-stepped where it can)
+ * with the one leaf SPTE for @gva writable, then closes the window at the very next exit,
+ * whatever it is. Closing
  * makes the SPTE read-only again, flushes every CPU that loaded the VM's roots, and feeds each
  * guest entry of the frame that differs from the snapshot taken at opening to the write
  * tracking, as if the emulator had written it.

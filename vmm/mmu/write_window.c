@@ -6,9 +6,9 @@
  * Keel has no instruction emulator. A write that would need one (a guest page-table edit the
  * shadow cannot leave to unsync: an upper-level table, a live root, a VM with unsync off) runs
  * natively instead, alone: the one leaf SPTE that maps the written address in the vCPU's root
- * becomes writable, the vCPU runs exactly one instruction (the caller arranges the single step)
- * and the window closes at the next exit, whatever that exit is. Closing puts the SPTE back to
- * read-only and flushes every CPU that may cache it before the frame is compared with the
+ * becomes writable, the vCPU runs one instruction (the caller arranges a single step where
+ * it can) and the window closes at the next exit, whatever that exit is. Closing puts the SPTE
+ * back to read-only and flushes every CPU that may cache it before the frame is compared with the
  * snapshot taken at opening: nothing can write the frame any more while it is compared, and
  * every entry that differs, whoever wrote it and however (string instructions, CMPXCHG8B,
  * misaligned stores, an instruction that faulted half-way), goes to the write tracking exactly

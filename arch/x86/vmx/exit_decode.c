@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* From a VMX exit reason and qualification to Keel's arch-neutral struct vm_exit. */
+#include <arch/trap.h>
+
 #include "vcpu.h"
 
 /*
@@ -174,6 +176,9 @@ void vmx_decode_exit(struct vmx_vcpu *vx, struct vm_exit *exit)
 	switch (basic) {
 	case VMX_EXIT_EXCEPTION_NMI:
 		decode_exception(exit);
+		/* #DB is intercepted only while a TF step is armed */
+		if (exit->kind == VM_EXIT_EXCEPTION && exit->exception.vector == X86_TRAP_DB)
+			vmx_step_decode_db(vx, exit);
 		break;
 	case VMX_EXIT_CPUID:
 		/* simple_kinds[] cannot tell CPUID (kind 0) from "not simple" */

@@ -85,7 +85,9 @@ struct vmx_vcpu {
 	u32 cached;
 	u64 rip;
 	u32 cs_ar, ss_ar;
-	bool can_step; /* the monitor trap flag may be set (step.c) */
+	/* step.c: how this vCPU steps, and the step armed for the next entry (or VMX_STEP_OFF) */
+	u8 step_mode, step_armed;
+	u64 step_rip; /* guest RIP when the armed MTF step began */
 	/*
 	 * Real mode in shadow mode runs in virtual-8086 mode (vm86.c). vm86_tss: the TSS pages,
 	 * 0 for a VM that never enters real mode; vm86: the CPU runs the guest in vm86 now, with
@@ -97,6 +99,12 @@ struct vmx_vcpu {
 	u64 vm86_iopl;
 	struct vcpu_segment saved_tr;
 	u32 saved_exc_bitmap;
+};
+
+enum vmx_step_mode {
+	VMX_STEP_OFF,
+	VMX_STEP_MTF, /* the monitor trap flag */
+	VMX_STEP_TF,  /* RFLAGS.TF and a #DB intercept */
 };
 
 /* entry_work must cover every flag beside it: a new flag that does not fit widens it. */
@@ -160,10 +168,12 @@ u64 vmx_eptp(paddr_t root);
 u64 vmx_guest_cr0(const struct vmx_vcpu *vx, u64 cr0);
 u64 vmx_guest_cr4(const struct vmx_vcpu *vx, u64 cr4);
 
-/* step.c: one-instruction steps under the monitor trap flag */
+/* step.c: one-instruction steps, under the monitor trap flag or RFLAGS.TF */
 int vmx_step_init(struct vmx_vcpu *vx);
 bool vmx_can_single_step(struct vcpu *vcpu);
 void vmx_single_step(struct vcpu *vcpu, bool on);
+/* a #DB exception exit: the armed TF step's trap becomes VM_EXIT_SINGLE_STEP */
+void vmx_step_decode_db(struct vmx_vcpu *vx, struct vm_exit *exit);
 
 /* vm86.c */
 int vmx_vm86_init(struct vmx_vcpu *vx, char *err, size_t errlen);

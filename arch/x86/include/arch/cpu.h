@@ -39,9 +39,9 @@
 #define X86_CR4_FSGSBASE   (_UL(1) << 16)
 #define X86_CR4_PCIDE	   (_UL(1) << 17)
 #define X86_CR4_OSXSAVE	   (_UL(1) << 18)
-#define X86_CR4_SMEP  (_UL(1) << 20)
-#define X86_CR4_SMAP  (_UL(1) << 21)
-#define X86_CR4_PKE   (_UL(1) << 22)
+#define X86_CR4_SMEP	   (_UL(1) << 20)
+#define X86_CR4_SMAP	   (_UL(1) << 21)
+#define X86_CR4_PKE	   (_UL(1) << 22)
 
 /* RFLAGS (SDM Vol. 1, 3.4.3 "EFLAGS Register") */
 #define X86_RFLAGS_TF   (_UL(1) << 8)

@@ -309,6 +309,16 @@
 #define VMX_CR_ACCESS_CLTS	   2
 #define VMX_CR_ACCESS_LMSW	   3
 
+/*
+ * Exit qualification for debug exceptions (same section), and the pending debug exceptions
+ * field (25.4.2): DR6's layout
+ */
+#define VMX_DBG_BS (1ull << 14) /* single step */
+
+/* Interruptibility state (25.4.2) */
+#define VMX_INTR_BLOCKING_STI	 (1ull << 0)
+#define VMX_INTR_BLOCKING_MOV_SS (1ull << 1)
+
 /* Exit qualification for I/O instructions (same section) */
 #define VMX_QUAL_IO_SIZE(q)	 (((q)&0x7) + 1) /* bytes: 1, 2 or 4 */
 #define VMX_QUAL_IO_IN(q)	 (((q) >> 3) & 0x1)
