@@ -120,17 +120,18 @@ static void model_random_sequence(void **state)
 		if (!h[i].nops)
 			continue;
 		printf("mmu-model: %s: %llu faults (%llu fixed), %llu unsync, %llu syncs (%llu "
-		       "SPTEs "
-		       "dropped), %llu zaps (%llu obsolete), %llu emulated writes, %llu floods, "
+		       "SPTEs updated, %llu dropped), %llu zaps (%llu obsolete), %llu emulated "
+		       "writes (%llu SPTEs updated), %llu floods, "
 		       "%llu invalidate-all, %llu splits, %llu collapses, %llu deferred frees\n",
 		       model_mode_name(h[i].mode), (unsigned long long)st->faults,
 		       (unsigned long long)st->faults_fixed, (unsigned long long)st->unsync,
-		       (unsigned long long)st->syncs, (unsigned long long)st->sync_zapped,
-		       (unsigned long long)st->zaps, (unsigned long long)st->obsolete_zaps,
+		       (unsigned long long)st->syncs, (unsigned long long)st->sync_updated,
+		       (unsigned long long)st->sync_zapped, (unsigned long long)st->zaps,
+		       (unsigned long long)st->obsolete_zaps,
 		       (unsigned long long)st->emulated_writes,
-		       (unsigned long long)st->write_floods, (unsigned long long)st->invalidate_all,
-		       (unsigned long long)st->splits, (unsigned long long)st->collapses,
-		       (unsigned long long)st->deferred_frees);
+		       (unsigned long long)st->write_updated, (unsigned long long)st->write_floods,
+		       (unsigned long long)st->invalidate_all, (unsigned long long)st->splits,
+		       (unsigned long long)st->collapses, (unsigned long long)st->deferred_frees);
 		if (h[i].coverage[0])
 			printf("mmu-model: %s: %s\n", model_mode_name(h[i].mode), h[i].coverage);
 	}

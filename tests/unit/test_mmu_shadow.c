@@ -156,9 +156,9 @@ static void pt_write_makes_leaf_unsync_and_parents_know(void **state)
 	assert_int_equal(mmu_check_vm(&env.vm), 0);
 	assert_int_equal(root->unsync_children, 0);
 	assert_int_equal(env.vm.cpu[0].nr_unsync, 0);
-	assert_int_equal(shadow(0x400000, &acc), 0);
-	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+	/* the sync derived the changed entry again in place: no fault needed */
 	assert_int_equal(shadow(0x400000, &acc) & SPTE_ADDR_MASK, HOST_BASE + (200 << 12));
+	assert_int_equal(env.vm.stats.sync_updated, 1);
 	/* synced again: the alias is read-only once more */
 	assert_false(shadow(0x800000, &acc) & PTE_W);
 }
@@ -193,6 +193,206 @@ static void invlpg_drops_unsync_spte(void **state)
 	assert_int_equal(shadow(0x400000, &acc), 0);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
 	assert_int_equal(shadow(0x400000, &acc) & SPTE_ADDR_MASK, HOST_BASE + (300 << 12));
+}
+
+#define SYNC_GVA   0x400000
+#define SYNC_ALIAS 0x800000
+
+/*
+ * Maps SYNC_GVA to frame 100 with @old_flags and lets an access of @kind fault it in; makes
+ * its page table unsync through a writable alias; the guest stores @new_gpte in the PTE and
+ * reloads CR3, which syncs. Returns the new SPTE (0 if none) and its rights in *acc.
+ */
+static u64 sync_after_rewrite(u64 old_flags, enum guest_access_kind kind, u64 new_gpte,
+			      unsigned int *acc)
+{
+	u64 pte_gpa = map(SYNC_GVA, 100, old_flags);
+
+	alias_table(SYNC_GVA, 1, SYNC_ALIAS);
+	assert_int_equal(access(SYNC_GVA, kind, 3), MMU_FAULT_FIXED);
+	assert_int_equal(access(SYNC_ALIAS, GUEST_ACCESS_WRITE, 3), MMU_FAULT_FIXED);
+	assert_int_equal(env.vm.stats.unsync, 1);
+	gpt_set(&env.gpt, pte_gpa, new_gpte);
+	mmu_cr3_load(&env.vcpu, env.st.cr3);
+	assert_int_equal(mmu_check_vm(&env.vm), 0);
+	assert_int_equal(mmu_check_vcpu(&env.vcpu), 0);
+	assert_int_equal(env.vm.stats.syncs, 1);
+	return shadow(SYNC_GVA, acc);
+}
+
+static void sync_rederives_changed_frame(void **state)
+{
+	unsigned int acc;
+	u64 faults = env.vm.stats.faults;
+	u64 spte =
+		sync_after_rewrite(DATA_FLAGS, GUEST_ACCESS_WRITE, (200 << 12) | DATA_FLAGS, &acc);
+
+	assert_int_equal(spte & SPTE_ADDR_MASK, HOST_BASE + (200 << 12));
+	assert_int_equal(acc, ACC_USER | ACC_WRITE | ACC_EXEC);
+	assert_int_equal(env.vm.stats.sync_updated, 1);
+	assert_int_equal(env.vm.stats.sync_zapped, 0);
+	/* the old frame left its rmap (teardown's check), the new one needs no fault */
+	assert_int_equal(env.vm.stats.faults, faults + 2);
+}
+
+static void sync_rw_to_ro_drops_write(void **state)
+{
+	unsigned int acc;
+	u64 spte = sync_after_rewrite(DATA_FLAGS, GUEST_ACCESS_WRITE,
+				      (100 << 12) | PTE_P | PTE_U | PTE_A | PTE_D, &acc);
+
+	assert_int_equal(spte & SPTE_ADDR_MASK, HOST_BASE + (100 << 12));
+	assert_int_equal(acc, ACC_USER | ACC_EXEC);
+	assert_false(spte & SPTE_X86_SW_MMU_WRITABLE);
+	assert_int_equal(access(SYNC_GVA, GUEST_ACCESS_WRITE, 3), MMU_FAULT_INJECT_PF);
+}
+
+/* Read-only to read-write without D: mapped, but a write must fault so the walker sets D. */
+static void sync_ro_to_rw_clean_stays_read_only(void **state)
+{
+	unsigned int acc;
+	u64 spte = sync_after_rewrite(PTE_P | PTE_U | PTE_A, GUEST_ACCESS_READ,
+				      (100 << 12) | PTE_P | PTE_W | PTE_U | PTE_A, &acc);
+	u64 pte_gpa;
+
+	assert_int_equal(acc, ACC_USER | ACC_EXEC);
+	assert_true(spte & SPTE_X86_SW_MMU_WRITABLE);
+	assert_int_equal(env.vm.stats.sync_updated, 1);
+	pte_gpa = gpt_entry_gpa(&env.gpt, SYNC_GVA, 1);
+	assert_int_equal(access(SYNC_GVA, GUEST_ACCESS_WRITE, 3), MMU_FAULT_FIXED);
+	assert_true(gpt_get(&env.gpt, pte_gpa) & PTE_D);
+	assert_true(shadow(SYNC_GVA, &acc) & PTE_W);
+}
+
+static void sync_ro_to_rw_dirty_is_writable(void **state)
+{
+	unsigned int acc;
+	u64 spte = sync_after_rewrite(PTE_P | PTE_U | PTE_A, GUEST_ACCESS_READ,
+				      (100 << 12) | DATA_FLAGS, &acc);
+
+	assert_true(spte & PTE_W);
+	assert_int_equal(acc, ACC_USER | ACC_WRITE | ACC_EXEC);
+}
+
+/* An entry whose A is clear must refault: the walk that maps it sets A in the guest. */
+static void sync_drops_entry_without_accessed(void **state)
+{
+	unsigned int acc;
+	u64 pte_gpa;
+
+	assert_int_equal(sync_after_rewrite(DATA_FLAGS, GUEST_ACCESS_READ,
+					    (200 << 12) | (DATA_FLAGS & ~PTE_A), &acc),
+			 0);
+	assert_int_equal(env.vm.stats.sync_zapped, 1);
+	pte_gpa = gpt_entry_gpa(&env.gpt, SYNC_GVA, 1);
+	assert_int_equal(access(SYNC_GVA, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+	assert_true(gpt_get(&env.gpt, pte_gpa) & PTE_A);
+}
+
+static void sync_drops_entry_with_reserved_bit(void **state)
+{
+	unsigned int acc;
+
+	/* MAXPHYADDR is 46: bit 50 of the address is reserved */
+	assert_int_equal(sync_after_rewrite(DATA_FLAGS, GUEST_ACCESS_READ,
+					    BIT(50) | (200 << 12) | DATA_FLAGS, &acc),
+			 0);
+	assert_int_equal(env.vm.stats.sync_zapped, 1);
+	assert_int_equal(access(SYNC_GVA, GUEST_ACCESS_READ, 3), MMU_FAULT_INJECT_PF);
+}
+
+static void sync_drops_entry_outside_memslots(void **state)
+{
+	unsigned int acc;
+
+	assert_int_equal(sync_after_rewrite(DATA_FLAGS, GUEST_ACCESS_READ,
+					    ((RAM_FRAMES + 8ULL) << 12) | DATA_FLAGS, &acc),
+			 0);
+	assert_int_equal(env.vm.stats.sync_zapped, 1);
+	assert_int_equal(access(SYNC_GVA, GUEST_ACCESS_READ, 3), MMU_FAULT_EMULATE);
+}
+
+static void sync_drops_entry_not_present(void **state)
+{
+	unsigned int acc;
+
+	assert_int_equal(sync_after_rewrite(DATA_FLAGS, GUEST_ACCESS_READ, 200 << 12, &acc), 0);
+	assert_int_equal(env.vm.stats.sync_zapped, 1);
+}
+
+/* A dirty, writable entry that now names a guest page table maps it read-only. */
+static void sync_maps_tracked_frame_read_only(void **state)
+{
+	unsigned int acc;
+	u64 pd_gfn, spte;
+
+	map(SYNC_GVA, 100, DATA_FLAGS);
+	pd_gfn = gpt_entry_gpa(&env.gpt, SYNC_GVA, 2) >> 12;
+	spte = sync_after_rewrite(DATA_FLAGS, GUEST_ACCESS_WRITE, (pd_gfn << 12) | DATA_FLAGS,
+				  &acc);
+	assert_true(mmu_gfn_write_tracked(&env.vm, pd_gfn));
+	assert_int_equal(spte & SPTE_ADDR_MASK, HOST_BASE + (pd_gfn << 12));
+	assert_false(spte & PTE_W);
+	assert_false(spte & SPTE_X86_SW_MMU_WRITABLE);
+	/* a write to it needs the emulator, as any write to an upper-level table does */
+	assert_int_equal(access(SYNC_GVA, GUEST_ACCESS_WRITE, 3), MMU_FAULT_EMULATE);
+}
+
+/* A dirty-logged slot: the re-derived entry waits for the first write to fault, to log it. */
+static void sync_keeps_dirty_logged_frame_read_only(void **state)
+{
+	unsigned int acc;
+	u64 bitmap[RAM_FRAMES / 64];
+	u64 spte;
+
+	map(SYNC_GVA, 100, DATA_FLAGS);
+	assert_int_equal(mmu_dirty_log_start(&env.vm, 0), MMU_OK);
+	spte = sync_after_rewrite(DATA_FLAGS, GUEST_ACCESS_READ, (200 << 12) | DATA_FLAGS, &acc);
+	assert_false(spte & PTE_W);
+	assert_true(spte & SPTE_X86_SW_MMU_WRITABLE);
+	assert_int_equal(mmu_dirty_log_harvest(&env.vm, 0, bitmap), MMU_OK);
+	assert_false(bitmap[200 / 64] & BIT(200 % 64));
+	assert_int_equal(access(SYNC_GVA, GUEST_ACCESS_WRITE, 3), MMU_FAULT_FIXED);
+	assert_int_equal(mmu_dirty_log_harvest(&env.vm, 0, bitmap), MMU_OK);
+	assert_true(bitmap[200 / 64] & BIT(200 % 64));
+}
+
+/* The guest turned EFER.NXE off and has not told the MMU yet: the page's role no longer fits. */
+static void sync_drops_entry_when_paging_mode_changed(void **state)
+{
+	u64 pte_gpa = map(SYNC_GVA, 100, DATA_FLAGS);
+	unsigned int acc;
+
+	alias_table(SYNC_GVA, 1, SYNC_ALIAS);
+	assert_int_equal(access(SYNC_GVA, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+	assert_int_equal(access(SYNC_ALIAS, GUEST_ACCESS_WRITE, 3), MMU_FAULT_FIXED);
+	gpt_set(&env.gpt, pte_gpa, (200 << 12) | DATA_FLAGS);
+	env.st.efer &= ~EFER_NXE;
+	mmu_flush_guest_tlb(&env.vcpu, false);
+	assert_int_equal(env.vm.stats.sync_zapped, 1);
+	assert_int_equal(shadow(SYNC_GVA, &acc), 0);
+	env.st.efer |= EFER_NXE;
+}
+
+/* An emulated write of one whole PTE updates the SPTE in place; a partial one drops nothing. */
+static void emulated_pte_write_updates_spte(void **state)
+{
+	unsigned int acc;
+	u64 pte_gpa = map(SYNC_GVA, 100, DATA_FLAGS);
+
+	assert_int_equal(access(SYNC_GVA, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
+	guest_mem_store(env.gm, pte_gpa, (300 << 12) | PTE_P | PTE_U | PTE_A, 8);
+	mmu_track_write(&env.vcpu, pte_gpa, 8);
+	assert_int_equal(mmu_check_vm(&env.vm), 0);
+	assert_int_equal(env.vm.stats.write_updated, 1);
+	assert_int_equal(shadow(SYNC_GVA, &acc) & SPTE_ADDR_MASK, HOST_BASE + (300 << 12));
+	assert_int_equal(acc, ACC_USER | ACC_EXEC);
+	/* A clear: dropped, as before */
+	guest_mem_store(env.gm, pte_gpa, (300 << 12) | PTE_P | PTE_U, 8);
+	mmu_track_write(&env.vcpu, pte_gpa, 8);
+	assert_int_equal(env.vm.stats.write_updated, 1);
+	assert_int_equal(shadow(SYNC_GVA, &acc), 0);
+	assert_int_equal(mmu_check_vm(&env.vm), 0);
 }
 
 static void upper_level_write_is_emulated(void **state)
@@ -413,6 +613,29 @@ int main(void)
 		cmocka_unit_test_setup_teardown(unsync_off_keeps_leaf_table_protected, setup_4level,
 						teardown),
 		cmocka_unit_test_setup_teardown(invlpg_drops_unsync_spte, setup_4level, teardown),
+		cmocka_unit_test_setup_teardown(sync_rederives_changed_frame, setup_4level,
+						teardown),
+		cmocka_unit_test_setup_teardown(sync_rw_to_ro_drops_write, setup_4level, teardown),
+		cmocka_unit_test_setup_teardown(sync_ro_to_rw_clean_stays_read_only, setup_4level,
+						teardown),
+		cmocka_unit_test_setup_teardown(sync_ro_to_rw_dirty_is_writable, setup_4level,
+						teardown),
+		cmocka_unit_test_setup_teardown(sync_drops_entry_without_accessed, setup_4level,
+						teardown),
+		cmocka_unit_test_setup_teardown(sync_drops_entry_with_reserved_bit, setup_4level,
+						teardown),
+		cmocka_unit_test_setup_teardown(sync_drops_entry_outside_memslots, setup_4level,
+						teardown),
+		cmocka_unit_test_setup_teardown(sync_drops_entry_not_present, setup_4level,
+						teardown),
+		cmocka_unit_test_setup_teardown(sync_maps_tracked_frame_read_only, setup_4level,
+						teardown),
+		cmocka_unit_test_setup_teardown(sync_keeps_dirty_logged_frame_read_only,
+						setup_4level, teardown),
+		cmocka_unit_test_setup_teardown(sync_drops_entry_when_paging_mode_changed,
+						setup_4level, teardown),
+		cmocka_unit_test_setup_teardown(emulated_pte_write_updates_spte, setup_4level,
+						teardown),
 		cmocka_unit_test_setup_teardown(upper_level_write_is_emulated, setup_4level,
 						teardown),
 		cmocka_unit_test_setup_teardown(unprotect_lets_upper_level_write_retry,

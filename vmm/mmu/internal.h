@@ -27,6 +27,12 @@ static inline struct mmu_page *spte_child(u64 spte)
 	return mmu_plat_table_owner(mmu_plat_table_va(spte_addr(spte)));
 }
 
+/* The page that present table SPTE @idx of @sp links: spte_child() without an owner lookup. */
+static inline struct mmu_page *mmu_page_child(const struct mmu_page *sp, unsigned int idx)
+{
+	return sp->children[idx];
+}
+
 /* The guest frame leaf SPTE @idx of @sp maps. */
 gfn_t mmu_page_spte_gfn(const struct mmu_page *sp, unsigned int idx);
 
@@ -36,12 +42,14 @@ gfn_t mmu_page_spte_gfn(const struct mmu_page *sp, unsigned int idx);
 		} else
 
 /* parent.c: links between shadow pages */
-bool mmu_link_child(struct mmu_vm *vm, u64 *parent_sptep, struct mmu_page *child);
+bool mmu_link_child(struct mmu_vm *vm, struct mmu_page *parent, unsigned int idx,
+		    struct mmu_page *child);
 void mmu_unlink_parent(struct mmu_vm *vm, struct mmu_page *child, u64 *parent_sptep);
 void mmu_unlink_all_parents(struct mmu_vm *vm, struct mmu_page *sp);
 
 /* rmap.c: leaf SPTEs and the reverse map */
-bool mmu_set_leaf(struct mmu_vm *vm, u64 *sptep, u64 spte, gfn_t gfn, u64 gpte, unsigned int level);
+bool mmu_set_leaf(struct mmu_vm *vm, struct mmu_page *sp, unsigned int idx,
+		  struct mmu_memslot *slot, u64 spte, gfn_t gfn, u64 gpte, unsigned int level);
 void mmu_drop_spte(struct mmu_vm *vm, u64 *sptep);
 void mmu_drop_spte_in(struct mmu_vm *vm, struct mmu_page *sp, unsigned int idx);
 bool mmu_write_protect_gfn(struct mmu_vm *vm, gfn_t gfn, bool keep_mmu_writable);
@@ -89,6 +97,7 @@ void mmu_drop_roots(struct mmu_vcpu *vcpu, bool keep_cached);
 enum mmu_fault_result mmu_tdp_fault(struct mmu_vcpu *vcpu, struct mmu_fault *f);
 enum mmu_fault_result mmu_shadow_fault(struct mmu_vcpu *vcpu, struct mmu_fault *f);
 struct mmu_page *mmu_get_shadow_page(struct mmu_vcpu *vcpu, gfn_t gfn, union mmu_role role);
+bool mmu_prefetch_leaf(struct mmu_vcpu *vcpu, struct mmu_page *sp, unsigned int idx, u64 gpte);
 
 static inline struct mmu_cpu_state *this_cpu_state(struct mmu_vm *vm)
 {

@@ -45,6 +45,13 @@ paddr_t memslot_host_pa(const struct mmu_memslot *slot, gfn_t gfn);
 /* Whether one leaf of @level at @gfn fits the slot, backed contiguously and aligned alike. */
 bool memslot_allows_level(const struct mmu_memslot *slot, gfn_t gfn, unsigned int level);
 void memslot_mark_dirty(struct mmu_memslot *slot, gfn_t gfn);
+
+/* Whether an indirect shadow page shadows @gfn of @slot (mmu_gfn_write_tracked() without a lookup).
+ */
+static inline bool memslot_gfn_tracked(const struct mmu_memslot *slot, gfn_t gfn)
+{
+	return slot->write_track[gfn - slot->base_gfn];
+}
 int memslot_alloc_dirty_bitmap(struct mmu_memslot *slot);
 
 #endif

@@ -30,9 +30,14 @@ struct mmu_page *mmu_page_alloc(struct mmu_vm *vm, gfn_t gfn, union mmu_role rol
 	sp = mmu_plat_zalloc(sizeof(*sp));
 	if (!sp)
 		return NULL;
-	if (!role.direct) {
+	if (!role.direct && role.level == 1) {
 		sp->gptes = mmu_plat_zalloc(SPTE_ENTRIES * sizeof(u64));
 		if (!sp->gptes)
+			goto fail;
+	}
+	if (role.level > 1) {
+		sp->children = mmu_plat_zalloc(SPTE_ENTRIES * sizeof(*sp->children));
+		if (!sp->children)
 			goto fail;
 	}
 	if (!mmu_plat_table_alloc(&tp, sp))
@@ -56,6 +61,7 @@ struct mmu_page *mmu_page_alloc(struct mmu_vm *vm, gfn_t gfn, union mmu_role rol
 	return sp;
 fail:
 	mmu_plat_free(sp->gptes);
+	mmu_plat_free(sp->children);
 	mmu_plat_free(sp);
 	return NULL;
 }

@@ -49,9 +49,13 @@ union mmu_role {
  *   role           see union mmu_role
  *   gen            the VM generation at creation; older than the VM's means obsolete
  *   spt, spt_pa    the table: host-virtual and host-physical
- *   gptes          indirect pages: gptes[i] is the guest entry leaf SPTE i was derived from, as
- *                  the walk left it (A/D included): it names the frame (and so the rmap) and lets
- *                  a sync spot any change; NULL for direct pages, whose frames are computed
+ *   gptes          indirect 4 KiB-level pages: gptes[i] is the guest entry leaf SPTE i was
+ *                  derived from, as the walk left it (A/D included): it names the frame (and so
+ *                  the rmap) and lets a sync spot any change; NULL for direct pages, whose
+ *                  frames are computed, and above 4 KiB, where indirect pages hold no leaves
+ *   children       pages above 4 KiB: children[i] is the page table SPTE i links, valid while
+ *                  SPTE i is a present table entry, so that a walk down the shadow needs no
+ *                  mmu_plat_table_owner() lookup; NULL for 4 KiB-level pages
  *   parent_ptes    pte_list of the SPTEs that point at this page
  *   unsync_child_bitmap  bit i: SPTE i leads to a page that is unsync or has unsync children
  *   unsync_children      population of unsync_child_bitmap (never negative: checked)
@@ -74,6 +78,7 @@ struct mmu_page {
 	u64 *spt;
 	paddr_t spt_pa;
 	u64 *gptes;
+	struct mmu_page **children;
 	u64 parent_ptes;
 	u64 unsync_child_bitmap[SPTE_BITMAP_WORDS];
 	u32 unsync_children;

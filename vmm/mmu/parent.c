@@ -8,14 +8,18 @@ static bool child_has_unsync(const struct mmu_page *child)
 }
 
 /*
- * Points @parent_sptep at @child and records the link in the child. If the child carries
+ * Points SPTE @idx of @parent at @child and records the link in both pages. If the child carries
  * unsync state, the parent (and, through it, every ancestor that did not know yet) learns it.
  */
-bool mmu_link_child(struct mmu_vm *vm, u64 *parent_sptep, struct mmu_page *child)
+bool mmu_link_child(struct mmu_vm *vm, struct mmu_page *parent, unsigned int idx,
+		    struct mmu_page *child)
 {
+	u64 *parent_sptep = &parent->spt[idx];
+
 	KEEL_BUG_ON(spte_present(*parent_sptep));
 	if (!pte_list_add(&vm->desc_cache, &child->parent_ptes, parent_sptep))
 		return false;
+	parent->children[idx] = child;
 	__atomic_store_n(parent_sptep, spte_make_nonleaf(vm->fmt, child->spt_pa), __ATOMIC_RELEASE);
 	if (child_has_unsync(child))
 		propagate_unsync_to_parents_from(vm, parent_sptep);

@@ -11,18 +11,19 @@ u64 *mmu_gfn_rmap(struct mmu_vm *vm, gfn_t gfn, unsigned int level)
 }
 
 /*
- * Installs leaf @spte at @sptep for @gfn (derived from guest entry @gpte in an indirect page),
- * keeping the rmap exact: an entry that mapped another frame leaves that frame's rmap first.
- * Returns false when no rmap block could be allocated.
+ * Installs leaf @spte as entry @idx of @sp for @gfn of @slot (derived from guest entry @gpte in
+ * an indirect page), keeping the rmap exact: an entry that mapped another frame leaves that
+ * frame's rmap first. Returns false when no rmap block could be allocated; the entry is then
+ * not present.
  */
-bool mmu_set_leaf(struct mmu_vm *vm, u64 *sptep, u64 spte, gfn_t gfn, u64 gpte, unsigned int level)
+bool mmu_set_leaf(struct mmu_vm *vm, struct mmu_page *sp, unsigned int idx,
+		  struct mmu_memslot *slot, u64 spte, gfn_t gfn, u64 gpte, unsigned int level)
 {
-	struct mmu_page *sp = sptep_to_page(sptep);
-	unsigned int idx = spte_index(sptep);
+	u64 *sptep = &sp->spt[idx];
 	u64 old = *sptep;
-	u64 *head;
 
 	KEEL_BUG_ON(!mmu_plat_lock_held(&vm->lock));
+	KEEL_BUG_ON(gfn - slot->base_gfn >= slot->npages);
 	if (spte_present(old)) {
 		if (spte_is_leaf(old) && mmu_page_spte_gfn(sp, idx) == gfn) {
 			if (sp->gptes)
@@ -30,11 +31,9 @@ bool mmu_set_leaf(struct mmu_vm *vm, u64 *sptep, u64 spte, gfn_t gfn, u64 gpte, 
 			__atomic_store_n(sptep, spte, __ATOMIC_RELEASE);
 			return true;
 		}
-		mmu_drop_spte(vm, sptep);
+		mmu_drop_spte_in(vm, sp, idx);
 	}
-	head = mmu_gfn_rmap(vm, gfn, level);
-	KEEL_BUG_ON(!head);
-	if (!pte_list_add(&vm->desc_cache, head, sptep))
+	if (!pte_list_add(&vm->desc_cache, memslot_rmap_head(slot, gfn, level), sptep))
 		return false;
 	if (sp->gptes)
 		sp->gptes[idx] = gpte;
@@ -43,16 +42,14 @@ bool mmu_set_leaf(struct mmu_vm *vm, u64 *sptep, u64 spte, gfn_t gfn, u64 gpte, 
 }
 
 /* Clears one SPTE: a leaf leaves its rmap, a table entry unlinks (or, in TDP, zaps) its child. */
-void mmu_drop_spte(struct mmu_vm *vm, u64 *sptep)
+void mmu_drop_spte_in(struct mmu_vm *vm, struct mmu_page *sp, unsigned int idx)
 {
+	u64 *sptep = &sp->spt[idx];
 	u64 old = *sptep;
-	struct mmu_page *sp, *child;
-	unsigned int idx;
+	struct mmu_page *child;
 
 	if (!spte_present(old))
 		return;
-	sp = sptep_to_page(sptep);
-	idx = spte_index(sptep);
 	if (spte_is_leaf(old)) {
 		u64 *head = mmu_gfn_rmap(vm, mmu_page_spte_gfn(sp, idx), sp->role.level);
 
@@ -69,9 +66,10 @@ void mmu_drop_spte(struct mmu_vm *vm, u64 *sptep)
 	mmu_unlink_parent(vm, child, sptep);
 }
 
-void mmu_drop_spte_in(struct mmu_vm *vm, struct mmu_page *sp, unsigned int idx)
+void mmu_drop_spte(struct mmu_vm *vm, u64 *sptep)
 {
-	mmu_drop_spte(vm, &sp->spt[idx]);
+	if (spte_present(*sptep))
+		mmu_drop_spte_in(vm, sptep_to_page(sptep), spte_index(sptep));
 }
 
 struct write_protect_args {

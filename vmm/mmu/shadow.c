@@ -129,46 +129,119 @@ static bool needs_wp0_plan(const struct mmu_vcpu *vcpu, const struct mmu_fault *
 	return sp->role.pke && (access & ACC_USER) && (g->pkru & PKRU_WD(pkey));
 }
 
-static enum mmu_fault_result map_leaf(struct mmu_vcpu *vcpu, struct mmu_fault *f,
-				      const struct guest_walk *w, struct mmu_memslot *slot,
-				      u64 *sptep)
+/*
+ * What a 4 KiB shadow leaf is derived from: the guest frame and its memslot, the guest leaf
+ * entry (its D bit and protection key; PTE_D when the guest does not page), which an indirect
+ * page records in gptes[], and the rights the guest grants, combined over every level.
+ */
+struct shadow_leaf {
+	gfn_t gfn;
+	struct mmu_memslot *slot;
+	u64 gpte;
+	unsigned int access;
+};
+
+/*
+ * Computes and installs entry @idx of the 4 KiB-level page @sp for access @f: the fault path,
+ * and a read when sync or an emulated write re-derives an entry. The SPTE grants @l's rights,
+ * writable only once the guest entry is dirty, while no write tracking forbids it (or the write
+ * unsyncs the frame's pages) and, in a dirty-logged slot, only for a write; a supervisor write
+ * the guest allows only through CR0.WP = 0 follows plan_wp0_write().
+ */
+static enum mmu_fault_result set_shadow_leaf(struct mmu_vcpu *vcpu, struct mmu_page *sp,
+					     unsigned int idx, const struct shadow_leaf *l,
+					     const struct mmu_fault *f)
 {
 	struct mmu_vm *vm = vcpu->vm;
-	struct mmu_page *sp = sptep_to_page(sptep);
+	struct mmu_memslot *slot = l->slot;
 	bool write = f->kind == GUEST_ACCESS_WRITE;
-	gfn_t gfn = w->gpa >> 12;
-	u64 leaf = w->level ? w->pte[w->level - 1] : PTE_D;
-	struct leaf_plan p = { .access = w->access & ACC_ALL, .mmu_writable = true };
+	struct leaf_plan p = { .access = l->access, .mmu_writable = true };
 	struct spte_leaf_args a;
 
-	if (write && needs_wp0_plan(vcpu, f, sp, leaf, p.access) && !plan_wp0_write(vcpu, sp, &p))
+	if (write && needs_wp0_plan(vcpu, f, sp, l->gpte, p.access) &&
+	    !plan_wp0_write(vcpu, sp, &p))
 		return MMU_FAULT_EMULATE;
-	p.writable_now = (p.access & ACC_WRITE) && (leaf & PTE_D);
+	p.writable_now = (p.access & ACC_WRITE) && (l->gpte & PTE_D);
 	if ((slot->flags & MEMSLOT_DIRTY_LOG) && !write)
 		p.writable_now = false;
-	if ((p.access & ACC_WRITE) && mmu_gfn_write_tracked(vm, gfn) &&
-	    !mmu_try_unsync_gfn(vm, gfn, write)) {
+	if ((p.access & ACC_WRITE) && memslot_gfn_tracked(slot, l->gfn) &&
+	    !mmu_try_unsync_gfn(vm, l->gfn, write)) {
 		p.mmu_writable = false;
 		p.writable_now = false;
 	}
 	a = (struct spte_leaf_args){
-		.host_pa = memslot_host_pa(slot, gfn),
+		.host_pa = memslot_host_pa(slot, l->gfn),
 		.level = 1,
 		.access = p.access,
-		.pkey_bits = sp->role.pke ? leaf & SPTE_PKEY_MASK : 0,
+		.pkey_bits = sp->role.pke ? l->gpte & SPTE_PKEY_MASK : 0,
 		.host_writable = !(slot->flags & MEMSLOT_READONLY),
 		.mmu_writable = p.mmu_writable,
 		.dirty = p.writable_now,
 	};
-	if (!mmu_set_leaf(vm, sptep, spte_make_leaf(vm->fmt, &a), gfn,
-			  sp->role.direct ? 0 : w->pte[0], 1))
+	if (!mmu_set_leaf(vm, sp, idx, slot, spte_make_leaf(vm->fmt, &a), l->gfn,
+			  sp->role.direct ? 0 : l->gpte, 1))
 		return MMU_FAULT_NOMEM;
-	if (spte_writable(vm->fmt, *sptep))
-		memslot_mark_dirty(slot, gfn);
-	if (write && !spte_writable(vm->fmt, *sptep))
-		return MMU_FAULT_EMULATE;
-	vm->stats.faults_fixed++;
+	if (!spte_writable(vm->fmt, sp->spt[idx]))
+		return write ? MMU_FAULT_EMULATE : MMU_FAULT_FIXED;
+	memslot_mark_dirty(slot, l->gfn);
 	return MMU_FAULT_FIXED;
+}
+
+static enum mmu_fault_result map_leaf(struct mmu_vcpu *vcpu, struct mmu_fault *f,
+				      const struct guest_walk *w, struct mmu_memslot *slot,
+				      struct mmu_page *sp, unsigned int idx)
+{
+	const struct shadow_leaf l = {
+		.gfn = w->gpa >> 12,
+		.slot = slot,
+		.gpte = w->level ? w->pte[w->level - 1] : PTE_D,
+		.access = w->access & ACC_ALL,
+	};
+	enum mmu_fault_result r = set_shadow_leaf(vcpu, sp, idx, &l, f);
+
+	if (r == MMU_FAULT_FIXED)
+		vcpu->vm->stats.faults_fixed++;
+	return r;
+}
+
+/* Whether the vCPU pages in the mode and with the EFER.NXE that @sp was built for. */
+static bool guest_pages_as(const struct mmu_vcpu *vcpu, const struct mmu_page *sp)
+{
+	static const u8 levels[] = {
+		[GUEST_PAGING_OFF] = 0,	   [GUEST_PAGING_32] = 2,     [GUEST_PAGING_PAE] = 3,
+		[GUEST_PAGING_4LEVEL] = 4, [GUEST_PAGING_5LEVEL] = 5,
+	};
+	const struct guest_paging_state *g = vcpu->guest;
+
+	return levels[guest_paging_mode(g->cr0, g->cr4, g->efer)] == sp->role.guest_levels &&
+	       !!(g->efer & EFER_NXE) == sp->role.efer_nx;
+}
+
+/*
+ * Sync and emulated writes: re-derives the present entry @idx of the 4 KiB-level indirect page
+ * @sp from the guest's new entry @gpte, as a read fault through it would, when @gpte alone
+ * decides the result: present, no reserved bit (the vCPU must page as @sp was built for, since
+ * its state gives the reserved bits), accessed (else the walk must set A first), and naming a
+ * frame in a memslot. The rest of the path is what @sp's role says: its upper guest entries
+ * are write-tracked, so a change there would have unlinked @sp. Returns false otherwise, or
+ * when memory ran out: the caller drops the entry and the next access walks afresh.
+ */
+bool mmu_prefetch_leaf(struct mmu_vcpu *vcpu, struct mmu_page *sp, unsigned int idx, u64 gpte)
+{
+	const struct mmu_fault read = { .kind = GUEST_ACCESS_READ };
+	struct shadow_leaf l;
+
+	KEEL_BUG_ON(sp->role.level != 1 || sp->role.direct);
+	if (!(gpte & PTE_P) || !(gpte & PTE_A) || mmu_page_obsolete(vcpu->vm, sp) ||
+	    !guest_pages_as(vcpu, sp) || guest_pte_reserved(vcpu->guest, 1, gpte))
+		return false;
+	l.gfn = gpte_table_gfn(gpte, sp->role.gpte_4byte);
+	l.slot = memslot_find(vcpu->vm, l.gfn);
+	if (!l.slot)
+		return false;
+	l.gpte = gpte;
+	l.access = sp->role.access & gpte_access(gpte, sp->role.efer_nx);
+	return set_shadow_leaf(vcpu, sp, idx, &l, &read) == MMU_FAULT_FIXED;
 }
 
 /* Builds (or reuses) the shadow from the root down to the 4 KiB SPTE for the walk's address. */
@@ -176,6 +249,7 @@ static enum mmu_fault_result shadow_map(struct mmu_vcpu *vcpu, struct mmu_fault 
 					const struct guest_walk *w, struct mmu_memslot *slot)
 {
 	struct mmu_page *sp = mmu_top_page(vcpu, w->gva);
+	unsigned int idx;
 	u64 *sptep;
 
 	/* The guest's tables became RAM after the root was chosen: load it next time. */
@@ -183,16 +257,17 @@ static enum mmu_fault_result shadow_map(struct mmu_vcpu *vcpu, struct mmu_fault 
 		return MMU_FAULT_RETRY;
 	for (;;) {
 		sp->write_flood = 0;
-		sptep = &sp->spt[shadow_index(w->gva, sp->role.level)];
+		idx = shadow_index(w->gva, sp->role.level);
+		sptep = &sp->spt[idx];
 		if (sp->role.level == 1)
-			return map_leaf(vcpu, f, w, slot, sptep);
+			return map_leaf(vcpu, f, w, slot, sp, idx);
 		if (!spte_present(*sptep)) {
 			struct mmu_page *child = get_child(vcpu, sp, w);
 
-			if (!child || !mmu_link_child(vcpu->vm, sptep, child))
+			if (!child || !mmu_link_child(vcpu->vm, sp, idx, child))
 				return MMU_FAULT_NOMEM;
 		}
-		sp = spte_child(*sptep);
+		sp = mmu_page_child(sp, idx);
 	}
 }
 

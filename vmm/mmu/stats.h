@@ -13,12 +13,14 @@ struct mmu_stats {
 	u64 unsync;	     /* pages made unsync */
 	u64 syncs;	     /* unsync pages synced */
 	u64 sync_zapped;     /* SPTEs dropped by a sync because the guest entry changed */
+	u64 sync_updated;    /* SPTEs a sync derived again in place from a changed guest entry */
 	u64 zaps;	     /* pages zapped (prepare) */
 	u64 obsolete_zaps;   /* of those, obsolete pages reclaimed after an invalidate-all */
 	u64 zap_commits;     /* zap-list commits (one flush request each) */
 	u64 flush_requests;  /* TLB flush requests sent to the platform */
 	u64 rmap_restarts;   /* lock-free rmap walks restarted by a nulls mismatch */
 	u64 emulated_writes; /* guest writes to tracked page tables emulated into the shadow */
+	u64 write_updated;   /* SPTEs an emulated write derived again in place from the new entry */
 	u64 write_floods;    /* pages zapped because the guest kept writing them */
 	u64 unprotects;	     /* pages zapped so a write needing emulation could run natively */
 	u64 windows;	     /* write windows opened (one native guest instruction each) */

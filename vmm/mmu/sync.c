@@ -16,30 +16,52 @@ static u64 gpte_gpa(const struct mmu_page *sp, unsigned int idx, unsigned int *s
 }
 
 /*
- * Each present SPTE was derived from the guest entry recorded in sp->gptes; any difference now
- * (frame, rights, A/D, present) means the guest changed it since, and the SPTE is dropped: the
- * next access faults and derives it afresh through the walker. Then the page is write-protected
- * again and is no longer unsync.
+ * Whether replacing SPTE @old by @new (0: dropped) can leave a CPU writing a frame through a
+ * stale TLB entry that no rmap names any more: write tracking would then miss its writes.
+ */
+static bool leaves_stale_writable(const struct spte_format *fmt, u64 old, u64 new)
+{
+	if (!spte_writable(fmt, old))
+		return false;
+	return !spte_writable(fmt, new) || spte_addr(new) != spte_addr(old);
+}
+
+/*
+ * Each present SPTE was derived from the guest entry recorded in sp->gptes. An entry the guest
+ * has changed since is derived again in place, as a read fault would (mmu_prefetch_leaf()), so
+ * the next access does not fault; one that cannot be (not present, reserved bits, A clear, no
+ * memslot, unreadable) is dropped and refaults through the walker. Other CPUs may still cache a
+ * changed entry, which the guest's own TLB rules allow, except for a writable one: those CPUs
+ * are flushed with the batch. Then the page is write-protected again and is no longer unsync.
  */
 bool mmu_sync_page(struct mmu_vcpu *vcpu, struct mmu_page *sp)
 {
 	struct mmu_vm *vm = vcpu->vm;
 	unsigned int i, size;
+	bool flush = false;
 
 	KEEL_BUG_ON(!sp->unsync || sp->role.level != 1);
 	for (i = 0; i < SPTE_ENTRIES; i++) {
+		u64 old = sp->spt[i];
 		u64 gpte = 0;
 
-		if (!spte_present(sp->spt[i]))
+		if (!spte_present(old))
 			continue;
-		if (!vcpu->mem.ops->read(vcpu->mem.ctx, gpte_gpa(sp, i, &size), &gpte, size) &&
-		    gpte == sp->gptes[i])
+		if (vcpu->mem.ops->read(vcpu->mem.ctx, gpte_gpa(sp, i, &size), &gpte, size)) {
+			gpte = 0;
+		} else if (gpte == sp->gptes[i]) {
 			continue;
-		mmu_drop_spte_in(vm, sp, i);
-		vm->stats.sync_zapped++;
+		}
+		if (mmu_prefetch_leaf(vcpu, sp, i, gpte)) {
+			vm->stats.sync_updated++;
+		} else {
+			mmu_drop_spte_in(vm, sp, i);
+			vm->stats.sync_zapped++;
+		}
+		flush |= leaves_stale_writable(vm->fmt, old, sp->spt[i]);
 	}
 	mmu_clear_unsync(vm, sp);
-	if (mmu_write_protect_gfn(vm, sp->gfn, false))
+	if (mmu_write_protect_gfn(vm, sp->gfn, false) || flush)
 		this_cpu_state(vm)->zap_flush |= vm->cpus_loaded;
 	vm->stats.syncs++;
 	return true;
@@ -61,7 +83,7 @@ void mmu_sync_children(struct mmu_vcpu *vcpu, struct mmu_page *parent)
 	/* Only 4 KiB pages are ever unsync; a root or any table above them never is. */
 	KEEL_BUG_ON(parent->unsync);
 	while (parent->unsync_children) {
-		struct mmu_page *child = spte_child(parent->spt[first_marked(parent)]);
+		struct mmu_page *child = mmu_page_child(parent, first_marked(parent));
 
 		if (child->unsync)
 			mmu_sync_page(vcpu, child);
@@ -87,16 +109,17 @@ void invlpg_locked(struct mmu_vcpu *vcpu, u64 gva)
 	if (vcpu->vm->mode == MMU_MODE_TDP)
 		return;
 	while (sp) {
-		u64 *sptep = &sp->spt[shadow_index(gva, sp->role.level)];
+		unsigned int idx = shadow_index(gva, sp->role.level);
+		u64 *sptep = &sp->spt[idx];
 
 		if (!spte_present(*sptep))
 			break;
 		if (spte_is_leaf(*sptep)) {
 			if (sp->unsync)
-				mmu_drop_spte(vcpu->vm, sptep);
+				mmu_drop_spte_in(vcpu->vm, sp, idx);
 			break;
 		}
-		sp = spte_child(*sptep);
+		sp = mmu_page_child(sp, idx);
 	}
 	vcpu->vm->stats.flush_requests++;
 	mmu_plat_flush_tlbs(BIT(vcpu->cpu));

@@ -45,14 +45,14 @@ static struct mmu_page *alloc_child(struct mmu_vm *vm, gfn_t gfn, unsigned int l
 }
 
 /*
- * Replaces the large leaf at @sptep (level @level) by a table of 512 leaves one level down with
+ * Replaces the large leaf @idx of @sp (level @level) by a table of 512 leaves one level down with
  * the same rights, so that one part of the range can change (dirty logging, a write fault).
  */
-static bool split_large(struct mmu_vm *vm, struct mmu_memslot *slot, u64 *sptep, unsigned int level)
+static bool split_large(struct mmu_vm *vm, struct mmu_memslot *slot, struct mmu_page *sp,
+			unsigned int idx, unsigned int level)
 {
-	struct mmu_page *sp = sptep_to_page(sptep);
-	u64 old = *sptep;
-	gfn_t base = mmu_page_spte_gfn(sp, spte_index(sptep));
+	u64 old = sp->spt[idx];
+	gfn_t base = mmu_page_spte_gfn(sp, idx);
 	struct mmu_page *child = alloc_child(vm, base, level - 1);
 	unsigned int i, acc = spte_access(vm->fmt, old);
 	bool mmu_writable = old & vm->fmt->sw_mmu_writable;
@@ -66,14 +66,14 @@ static bool split_large(struct mmu_vm *vm, struct mmu_memslot *slot, u64 *sptep,
 		u64 spte = make_tdp_leaf(vm, slot, gfn, level - 1, acc, mmu_writable,
 					 spte_writable(vm->fmt, old));
 
-		if (!mmu_set_leaf(vm, &child->spt[i], spte, gfn, 0, level - 1)) {
+		if (!mmu_set_leaf(vm, child, i, slot, spte, gfn, 0, level - 1)) {
 			mmu_prepare_zap(vm, child);
 			return false;
 		}
 	}
-	mmu_drop_spte(vm, sptep);
+	mmu_drop_spte_in(vm, sp, idx);
 	vm->stats.splits++;
-	return mmu_link_child(vm, sptep, child);
+	return mmu_link_child(vm, sp, idx, child);
 }
 
 /* Write to a present read-only leaf that only dirty logging made read-only: just allow it. */
@@ -95,7 +95,7 @@ enum mmu_fault_result mmu_tdp_fault(struct mmu_vcpu *vcpu, struct mmu_fault *f)
 	bool write = f->kind == GUEST_ACCESS_WRITE;
 	struct mmu_memslot *slot = memslot_find(vm, gfn);
 	struct mmu_page *sp = vcpu->root;
-	unsigned int target, level = TDP_ROOT_LEVEL;
+	unsigned int target, idx, level = TDP_ROOT_LEVEL;
 	u64 *sptep;
 	gfn_t base;
 
@@ -104,18 +104,19 @@ enum mmu_fault_result mmu_tdp_fault(struct mmu_vcpu *vcpu, struct mmu_fault *f)
 		return MMU_FAULT_EMULATE;
 	target = max_level(slot, gfn);
 	for (;; level--) {
-		sptep = &sp->spt[shadow_index(f->addr, level)];
+		idx = shadow_index(f->addr, level);
+		sptep = &sp->spt[idx];
 		if (level == target)
 			break;
 		if (!spte_present(*sptep)) {
 			struct mmu_page *child = alloc_child(vm, gfn, level - 1);
 
-			if (!child || !mmu_link_child(vm, sptep, child))
+			if (!child || !mmu_link_child(vm, sp, idx, child))
 				return MMU_FAULT_NOMEM;
-		} else if (spte_is_leaf(*sptep) && !split_large(vm, slot, sptep, level)) {
+		} else if (spte_is_leaf(*sptep) && !split_large(vm, slot, sp, idx, level)) {
 			return MMU_FAULT_NOMEM;
 		}
-		sp = spte_child(*sptep);
+		sp = mmu_page_child(sp, idx);
 	}
 	if (spte_present(*sptep) && !spte_is_leaf(*sptep)) {
 		vm->stats.collapses++;
@@ -128,7 +129,7 @@ enum mmu_fault_result mmu_tdp_fault(struct mmu_vcpu *vcpu, struct mmu_fault *f)
 			goto fixed;
 	}
 	base = gfn & ~(SPTE_LEVEL_PAGES(target) - 1);
-	if (!mmu_set_leaf(vm, sptep,
+	if (!mmu_set_leaf(vm, sp, idx, slot,
 			  make_tdp_leaf(vm, slot, base, target, ACC_ALL, true,
 					write || !(slot->flags & MEMSLOT_DIRTY_LOG)),
 			  base, 0, target))

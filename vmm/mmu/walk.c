@@ -38,6 +38,7 @@ struct walk_ctx {
 	enum guest_paging_mode mode;
 	enum guest_access_kind kind;
 	unsigned int maxphyaddr;
+	u64 rsvd_high; /* PAE and 4/5-level: bits from MAXPHYADDR up, and XD without EFER.NXE */
 	bool user;     /* a user-mode access: CPL 3 and not implicit */
 	bool implicit; /* an implicit supervisor-mode access */
 	bool peek;
@@ -108,7 +109,7 @@ static u64 rsvd_mask_32(const struct walk_ctx *c, bool leaf_large)
 
 static u64 rsvd_mask_pae(const struct walk_ctx *c, int level, bool leaf_large)
 {
-	u64 mask = bit_range(GPT_PAE_RSVD_TOP, c->maxphyaddr) | xd_rsvd(c);
+	u64 mask = c->rsvd_high;
 
 	if (level == 3)
 		return GPT_PAE_PDPTE_RSVD_LOW | bit_range(63, c->maxphyaddr);
@@ -119,13 +120,23 @@ static u64 rsvd_mask_pae(const struct walk_ctx *c, int level, bool leaf_large)
 
 static u64 rsvd_mask_long(const struct walk_ctx *c, int level, bool leaf_large)
 {
-	u64 mask = bit_range(GPT64_RSVD_TOP, c->maxphyaddr) | xd_rsvd(c);
+	u64 mask = c->rsvd_high;
 
 	if (level >= 4 || (level == 3 && !c->st->gbpages))
 		mask |= PTE_PS;
 	if (leaf_large)
 		mask |= bit_range(level_shift(c, level) - 1, GPT_LARGE_RSVD_LOW);
 	return mask;
+}
+
+/* The part of every entry's reserved bits that depends on the walk only, computed once. */
+static u64 rsvd_high(const struct walk_ctx *c)
+{
+	if (c->mode == GUEST_PAGING_PAE)
+		return bit_range(GPT_PAE_RSVD_TOP, c->maxphyaddr) | xd_rsvd(c);
+	if (c->desc->long_mode)
+		return bit_range(GPT64_RSVD_TOP, c->maxphyaddr) | xd_rsvd(c);
+	return 0;
 }
 
 /* Bits that must be 0 in a present entry at @level (SDM Vol. 3A, 4.3 to 4.5). */
@@ -320,8 +331,12 @@ static void finish_translation(const struct walk_ctx *c, struct guest_walk *w)
 		w->pkey = (pte & GPT_PKEY_MASK) >> GPT_PKEY_SHIFT;
 }
 
-/* One pass from the root to the leaf: reads, present and reserved checks, access rights. */
-static enum guest_walk_status walk_tables(const struct walk_ctx *c, struct guest_walk *w)
+/*
+ * One pass from the root to the leaf: reads, present and reserved checks, access rights.
+ * *@flags_and collects the AND of the entries read, for accessed_dirty_set().
+ */
+static enum guest_walk_status walk_tables(const struct walk_ctx *c, struct guest_walk *w,
+					  u64 *flags_and)
 {
 	u64 table = root_table(c);
 	int level;
@@ -341,6 +356,7 @@ static enum guest_walk_status walk_tables(const struct walk_ctx *c, struct guest
 		if (pte & rsvd_mask(c, level, leaf && level > 1))
 			return walk_no_translation(c, w, PF_ERR_P | PF_ERR_RSVD);
 		w->access &= entry_access(c, level, pte);
+		*flags_and &= pte;
 		if (leaf)
 			break;
 		table = table_addr(c, pte);
@@ -386,6 +402,17 @@ static int set_accessed_dirty(const struct walk_ctx *c, struct guest_walk *w)
 	return GUEST_WALK_OK;
 }
 
+/* Whether every entry used has A set already, and the leaf D for a write: nothing to update. */
+static bool accessed_dirty_set(const struct walk_ctx *c, const struct guest_walk *w, u64 flags_and)
+{
+	/* A PAE PDPTE register has no A flag (bit 5 is reserved there): only the PDE and PTE. */
+	if (c->mode == GUEST_PAGING_PAE)
+		flags_and = w->pte[1] & (w->level == 1 ? w->pte[0] : ~0ULL);
+	if (!(flags_and & PTE_A))
+		return false;
+	return c->kind != GUEST_ACCESS_WRITE || (w->pte[w->level - 1] & PTE_D);
+}
+
 static void walk_reset(const struct walk_ctx *c, struct guest_walk *w)
 {
 	*w = (struct guest_walk){
@@ -422,6 +449,17 @@ static void walk_ctx_init(struct walk_ctx *c, const struct guest_mem_access *mem
 	c->peek = flags & GUEST_WALK_PEEK;
 	c->user = st->cpl == 3 && !c->implicit;
 	c->gva = c->desc->long_mode ? gva : (u32)gva;
+	c->rsvd_high = rsvd_high(c);
+}
+
+bool guest_pte_reserved(const struct guest_paging_state *st, int level, u64 pte)
+{
+	struct walk_ctx c;
+
+	walk_ctx_init(&c, NULL, st, 0, GUEST_ACCESS_READ, 0);
+	if (c.mode == GUEST_PAGING_OFF)
+		return false;
+	return pte & rsvd_mask(&c, level, entry_is_leaf(&c, level, pte) && level > 1);
 }
 
 enum guest_walk_status guest_walk(struct guest_walk *w, const struct guest_mem_access *mem,
@@ -435,10 +473,12 @@ enum guest_walk_status guest_walk(struct guest_walk *w, const struct guest_mem_a
 	if (c.mode == GUEST_PAGING_OFF)
 		return walk_paging_off(&c, w);
 	for (attempt = 0; attempt < GUEST_WALK_MAX_ATTEMPTS; attempt++) {
+		u64 flags_and = ~0ULL;
 		int ret;
 
 		walk_reset(&c, w);
-		if (walk_tables(&c, w) != GUEST_WALK_OK || c.peek)
+		if (walk_tables(&c, w, &flags_and) != GUEST_WALK_OK || c.peek ||
+		    accessed_dirty_set(&c, w, flags_and))
 			return w->status;
 		ret = set_accessed_dirty(&c, w);
 		if (ret != WALK_RESTART)

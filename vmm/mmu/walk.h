@@ -136,6 +136,13 @@ enum guest_walk_status guest_walk(struct guest_walk *walk, const struct guest_me
 				  const struct guest_paging_state *state, u64 gva,
 				  enum guest_access_kind kind, unsigned int flags);
 
+/*
+ * Whether @pte, a present entry at @level of a guest table, has a bit set that must be 0 in the
+ * paging mode of @state (MAXPHYADDR, EFER.NXE, CR4.PSE and 1 GiB pages as @state says): the
+ * check a walk makes, for callers that read one entry without walking (SDM Vol. 3A, 4.3 to 4.5).
+ */
+bool guest_pte_reserved(const struct guest_paging_state *state, int level, u64 pte);
+
 /* Whether a PAE PDPTE may be loaded into a PDPTE register (SDM Vol. 3A, 4.4.1, table 4-8). */
 bool guest_pae_pdpte_valid(u64 pdpte, unsigned int maxphyaddr);
 

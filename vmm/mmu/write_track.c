@@ -37,7 +37,7 @@ bool mmu_gfn_write_tracked(struct mmu_vm *vm, gfn_t gfn)
 {
 	struct mmu_memslot *slot = memslot_find(vm, gfn);
 
-	return slot && slot->write_track[gfn - slot->base_gfn];
+	return slot && memslot_gfn_tracked(slot, gfn);
 }
 
 /* The SPTEs of @sp that the guest entry at byte @offset of its table feeds; returns how many. */
@@ -69,9 +69,11 @@ static bool write_is_partial(const struct mmu_page *sp, u64 gpa, unsigned int le
 
 /*
  * The guest wrote a tracked frame through the emulator. Every valid shadow page of the frame
- * drops the SPTEs the written entry fed; the next access refaults them from the new value. A
- * write that is not one whole entry, or the MMU_WRITE_FLOOD_LIMIT-th write with no fault using
- * the page in between, means the guest is using the frame for something else: the page goes.
+ * updates the SPTEs the written entry fed: a 4 KiB-level page derives its entry again from the
+ * new value where mmu_prefetch_leaf() can, else (and at upper levels, where the entry links a
+ * child) the SPTE is dropped and the next access refaults it. A write that is not one whole
+ * entry, or the MMU_WRITE_FLOOD_LIMIT-th write with no fault using the page in between, means
+ * the guest is using the frame for something else: the page goes.
  */
 static struct mmu_page *find_flooded(struct mmu_vm *vm, gfn_t gfn)
 {
@@ -83,6 +85,23 @@ static struct mmu_page *find_flooded(struct mmu_vm *vm, gfn_t gfn)
 			return sp;
 	}
 	return NULL;
+}
+
+/* The whole guest entry at @gpa, @len bytes, was written: SPTE @idx of @sp follows it. */
+static void written_entry_changed(struct mmu_vcpu *vcpu, struct mmu_page *sp, unsigned int idx,
+				  u64 gpa, unsigned int len)
+{
+	struct mmu_vm *vm = vcpu->vm;
+	u64 gpte = 0;
+
+	if (!spte_present(sp->spt[idx]))
+		return;
+	if (sp->role.level == 1 && !vcpu->mem.ops->read(vcpu->mem.ctx, gpa, &gpte, len) &&
+	    mmu_prefetch_leaf(vcpu, sp, idx, gpte))
+		vm->stats.write_updated++;
+	else
+		mmu_drop_spte_in(vm, sp, idx);
+	this_cpu_state(vm)->zap_flush |= vm->cpus_loaded;
 }
 
 void track_write_locked(struct mmu_vcpu *vcpu, u64 gpa, unsigned int len)
@@ -105,12 +124,8 @@ void track_write_locked(struct mmu_vcpu *vcpu, u64 gpa, unsigned int len)
 			continue;
 		}
 		n = affected_sptes(sp, gpa & 0xfff, &first);
-		for (i = 0; i < n; i++) {
-			if (!spte_present(sp->spt[first + i]))
-				continue;
-			mmu_drop_spte_in(vm, sp, first + i);
-			this_cpu_state(vm)->zap_flush |= vm->cpus_loaded;
-		}
+		for (i = 0; i < n; i++)
+			written_entry_changed(vcpu, sp, first + i, gpa, len);
 	}
 	/* Zapping one page may zap others of the frame: look the next one up afresh each time. */
 	while ((sp = find_flooded(vm, gfn))) {

@@ -17,7 +17,7 @@ static unsigned int first_bit(const u64 *map)
 static void zap_unsync_children(struct mmu_vm *vm, struct mmu_page *sp)
 {
 	while (sp->unsync_children) {
-		struct mmu_page *child = spte_child(sp->spt[first_bit(sp->unsync_child_bitmap)]);
+		struct mmu_page *child = mmu_page_child(sp, first_bit(sp->unsync_child_bitmap));
 
 		if (child->unsync)
 			mmu_prepare_zap(vm, child);
@@ -127,6 +127,7 @@ static void free_tree(struct mmu_page *sp)
 			free_tree(spte_child(sp->spt[i]));
 	mmu_plat_table_free(&tp);
 	mmu_plat_free(sp->gptes);
+	mmu_plat_free(sp->children);
 	mmu_plat_free(sp);
 }
 

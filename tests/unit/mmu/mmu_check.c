@@ -89,6 +89,11 @@ static void check_links(struct mmu_vm *vm, struct mmu_page *sp, unsigned int *n,
 			if (!pte_list_contains(&spte_child(spte)->parent_ptes, &sp->spt[i]))
 				fail(n, "child of gfn %#llx slot %u lacks the parent PTE",
 				     (unsigned long long)sp->gfn, i);
+			if (!sp->children || sp->children[i] != spte_child(spte))
+				fail(n,
+				     "page of gfn %#llx slot %u: children[] disagrees with the "
+				     "SPTE",
+				     (unsigned long long)sp->gfn, i);
 			continue;
 		}
 		(*leaves)++;

@@ -537,11 +537,14 @@ static u64 pte_like(struct model *m, struct model_vcpu *v, struct gm_rng *r)
 	return (random_target(m, r, &v->ctx[v->cur], mode_of(v)) << 12) | random_flags(r);
 }
 
-/* A plausible edit of a paging-structure entry: one right flipped, A/D cleared, a new frame. */
+/*
+ * A plausible edit of a paging-structure entry: one right flipped, A/D cleared, a new frame, or
+ * a new frame with A (and D if writable) already set, as fork copies entries.
+ */
 static u64 mutate_entry(struct model *m, struct gm_rng *r, const struct model_ctx *c,
 			enum guest_paging_mode mode, u64 old, unsigned int size)
 {
-	switch (gm_rng_below(r, 6)) {
+	switch (gm_rng_below(r, 7)) {
 	case 0:
 		return old ^ PTE_P;
 	case 1:
@@ -552,6 +555,9 @@ static u64 mutate_entry(struct model *m, struct gm_rng *r, const struct model_ct
 		return old & ~(gm_rng_chance(r, 50) ? PTE_A : PTE_D);
 	case 4:
 		return (old & ~PTE_ADDR_MASK) | (random_target(m, r, c, mode) << 12);
+	case 5:
+		return (old & ~PTE_ADDR_MASK) | (random_target(m, r, c, mode) << 12) | PTE_A |
+		       ((old & PTE_W) ? PTE_D : 0);
 	default:
 		return size == 8 ? old ^ (gm_rng_chance(r, 50) ? PTE_NX : BIT(51)) : old ^ PTE_PS;
 	}
