@@ -149,12 +149,13 @@ static int guest_mem_cmpxchg(void *ctx, u64 gpa, u64 old, u64 new_val, unsigned 
 		return __atomic_compare_exchange_n((u32 *)p, &o, (u32)new_val, false,
 						   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
 			       ? 0
-			       : -EAGAIN;
+			       : 1;
 	}
+	/* walk.h: a changed entry is 1 (the walk restarts); negative means not RAM. */
 	return __atomic_compare_exchange_n((u64 *)p, &old, new_val, false, __ATOMIC_SEQ_CST,
 					   __ATOMIC_SEQ_CST)
 		       ? 0
-		       : -EAGAIN;
+		       : 1;
 }
 
 const struct guest_mem_ops vm_guest_mem_ops = {

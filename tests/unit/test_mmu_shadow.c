@@ -243,7 +243,7 @@ static void sync_rw_to_ro_drops_write(void **state)
 
 	assert_int_equal(spte & SPTE_ADDR_MASK, HOST_BASE + (100 << 12));
 	assert_int_equal(acc, ACC_USER | ACC_EXEC);
-	assert_false(spte & SPTE_SW_MMU_WRITABLE);
+	assert_false(spte & SPTE_X86_SW_MMU_WRITABLE);
 	assert_int_equal(access(SYNC_GVA, GUEST_ACCESS_WRITE, 3), MMU_FAULT_INJECT_PF);
 }
 
@@ -256,7 +256,7 @@ static void sync_ro_to_rw_clean_stays_read_only(void **state)
 	u64 pte_gpa;
 
 	assert_int_equal(acc, ACC_USER | ACC_EXEC);
-	assert_true(spte & SPTE_SW_MMU_WRITABLE);
+	assert_true(spte & SPTE_X86_SW_MMU_WRITABLE);
 	assert_int_equal(env.vm.stats.sync_updated, 1);
 	pte_gpa = gpt_entry_gpa(&env.gpt, SYNC_GVA, 1);
 	assert_int_equal(access(SYNC_GVA, GUEST_ACCESS_WRITE, 3), MMU_FAULT_FIXED);
@@ -333,7 +333,7 @@ static void sync_maps_tracked_frame_read_only(void **state)
 	assert_true(mmu_gfn_write_tracked(&env.vm, pd_gfn));
 	assert_int_equal(spte & SPTE_ADDR_MASK, HOST_BASE + (pd_gfn << 12));
 	assert_false(spte & PTE_W);
-	assert_false(spte & SPTE_SW_MMU_WRITABLE);
+	assert_false(spte & SPTE_X86_SW_MMU_WRITABLE);
 	/* a write to it needs the emulator, as any write to an upper-level table does */
 	assert_int_equal(access(SYNC_GVA, GUEST_ACCESS_WRITE, 3), MMU_FAULT_EMULATE);
 }
@@ -349,7 +349,7 @@ static void sync_keeps_dirty_logged_frame_read_only(void **state)
 	assert_int_equal(mmu_dirty_log_start(&env.vm, 0), MMU_OK);
 	spte = sync_after_rewrite(DATA_FLAGS, GUEST_ACCESS_READ, (200 << 12) | DATA_FLAGS, &acc);
 	assert_false(spte & PTE_W);
-	assert_true(spte & SPTE_SW_MMU_WRITABLE);
+	assert_true(spte & SPTE_X86_SW_MMU_WRITABLE);
 	assert_int_equal(mmu_dirty_log_harvest(&env.vm, 0, bitmap), MMU_OK);
 	assert_false(bitmap[200 / 64] & BIT(200 % 64));
 	assert_int_equal(access(SYNC_GVA, GUEST_ACCESS_WRITE, 3), MMU_FAULT_FIXED);

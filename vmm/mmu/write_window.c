@@ -14,7 +14,7 @@
  * misaligned stores, an instruction that faulted half-way), goes to the write tracking exactly
  * as an emulated write of that entry would.
  *
- * A window makes an SPTE writable without SPTE_SW_MMU_WRITABLE, a combination nothing else
+ * A window makes an SPTE writable without its MMU_WRITABLE bit, a combination nothing else
  * creates: closing restores every such SPTE of the frame through its rmap, so it finds the
  * window's SPTE even when the root it was reached from has been zapped and reloaded since.
  */
