@@ -11,10 +11,6 @@
 
 #include "vcpu.h"
 
-/* Guest interruptibility state bits 0 and 1: blocking by STI and by MOV SS (25.4.2). */
-#define INTERRUPTIBILITY_STI_MOVSS 0x3ull
-/* Pending debug exceptions bit 14, BS: a single-step trap is pending (25.4.2, table 25-4). */
-#define PENDING_DBG_BS BIT(14)
 /* CR0 bits the guest owns outright (every other one is in the guest/host mask). */
 #define CR0_GUEST_OWNED (X86_CR0_TS | X86_CR0_MP)
 /* EFER bits a guest may set (SDM Vol. 3A, 2.2.1); LMA is the CPU's to set. */
@@ -445,11 +441,12 @@ static u64 vmx_read_tsc(struct vcpu *vcpu)
  */
 static void end_of_insn_events(u64 intr, u64 rflags)
 {
-	if (intr & INTERRUPTIBILITY_STI_MOVSS)
-		vmcs_write_raw(VMCS_GUEST_INTERRUPTIBILITY, intr & ~INTERRUPTIBILITY_STI_MOVSS);
+	if (intr & (VMX_INTR_BLOCKING_STI | VMX_INTR_BLOCKING_MOV_SS))
+		vmcs_write_raw(VMCS_GUEST_INTERRUPTIBILITY,
+			       intr & ~(VMX_INTR_BLOCKING_STI | VMX_INTR_BLOCKING_MOV_SS));
 	if (rflags & X86_RFLAGS_TF)
 		vmcs_write_raw(VMCS_GUEST_PENDING_DBG_EXCEPTIONS,
-			       vmcs_read_raw(VMCS_GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);
+			       vmcs_read_raw(VMCS_GUEST_PENDING_DBG_EXCEPTIONS) | VMX_DBG_BS);
 }
 
 static void vmx_skip_insn(struct vcpu *vcpu, const struct vm_exit *exit)
@@ -461,7 +458,8 @@ static void vmx_skip_insn(struct vcpu *vcpu, const struct vm_exit *exit)
 	/* The VMCS always holds the current RIP (set_rip() writes through): no cache lookup. */
 	vmcs_write_raw(VMCS_GUEST_RIP, vmcs_read_raw(VMCS_GUEST_RIP) + exit->insn_len);
 	vx->cached &= ~VMX_CACHED_RIP;
-	if (unlikely((intr & INTERRUPTIBILITY_STI_MOVSS) | (rflags & X86_RFLAGS_TF)))
+	if (unlikely((intr & (VMX_INTR_BLOCKING_STI | VMX_INTR_BLOCKING_MOV_SS)) |
+		     (rflags & X86_RFLAGS_TF)))
 		end_of_insn_events(intr, rflags);
 }
 
