@@ -5,78 +5,34 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <string.h>
 
 #include <arch/paging.h>
 
 #include "mmu/fake_platform.h"
-#include "mmu/guest_mem.h"
+#include "mmu/fixture.h"
 #include "mmu/mmu_check.h"
 
-#define RAM_FRAMES  512
-#define HOST_BASE   0x1000000000ULL
-#define TABLE_FLAGS (PTE_W | PTE_U)
-#define DATA_FLAGS  (PTE_P | PTE_W | PTE_U | PTE_A | PTE_D)
+#define RAM_FRAMES 512
+#define HOST_BASE  0x1000000000ULL
 /* Where the tests map the guest tables they write: outside the 1 GiB the data lives in. */
 #define ALIAS 0x40000000ULL
 
-static struct {
-	struct guest_mem *gm;
-	struct gpt gpt;
-	struct guest_paging_state st;
-	struct mmu_vm vm;
-	struct mmu_vcpu vcpu;
-} env;
-
-static void start(enum guest_paging_mode mode)
-{
-	struct guest_mem_access mem;
-
-	fake_platform_reset();
-	env.gm = guest_mem_create(RAM_FRAMES);
-	assert_true(gpt_init(&env.gpt, env.gm, mode));
-	memset(&env.st, 0, sizeof(env.st));
-	env.st.cr0 = X86_CR0_PG | X86_CR0_PE | X86_CR0_WP;
-	env.st.maxphyaddr = 46;
-	if (mode != GUEST_PAGING_32)
-		env.st.cr4 = X86_CR4_PAE;
-	if (mode >= GUEST_PAGING_4LEVEL)
-		env.st.efer = EFER_LME | EFER_LMA | EFER_NXE;
-	env.st.cr3 = gpt_cr3(&env.gpt, 0);
-	assert_int_equal(mmu_vm_init(&env.vm, MMU_MODE_SHADOW), MMU_OK);
-	assert_int_equal(mmu_memslot_add(&env.vm, 0, 0, RAM_FRAMES, HOST_BASE, 0), MMU_OK);
-	mem = guest_mem_access_of(env.gm);
-	mmu_vcpu_init(&env.vcpu, &env.vm, 0, &env.st, &mem);
-}
-
 static int setup_4level(void **state)
 {
-	start(GUEST_PAGING_4LEVEL);
+	fixture_start_shadow(GUEST_PAGING_4LEVEL, RAM_FRAMES, HOST_BASE);
 	return 0;
 }
 
 static int setup_32bit(void **state)
 {
-	start(GUEST_PAGING_32);
+	fixture_start_shadow(GUEST_PAGING_32, RAM_FRAMES, HOST_BASE);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	assert_int_equal(mmu_check_vm(&env.vm), 0);
-	mmu_vcpu_destroy(&env.vcpu);
-	mmu_vm_destroy(&env.vm);
-	fake_grace_period();
-	assert_int_equal(fake.live_tables, 0);
-	assert_int_equal(fake.live_objects, 0);
-	guest_mem_destroy(env.gm);
+	fixture_stop();
 	return 0;
-}
-
-static u64 map(u64 gva, u64 gfn, u64 flags)
-{
-	assert_true(gpt_map(&env.gpt, gva, 1, (gfn << 12) | flags, TABLE_FLAGS));
-	return gpt_entry_gpa(&env.gpt, gva, 1);
 }
 
 /* A fault with no invariant check: a window may be open, and its SPTE is writable. */
@@ -110,7 +66,7 @@ static u64 alias_table(u64 gva, int level)
 {
 	u64 entry = gpt_entry_gpa(&env.gpt, gva, level);
 
-	map(ALIAS, entry >> 12, DATA_FLAGS);
+	fixture_map(ALIAS, entry >> 12, DATA_FLAGS);
 	return entry;
 }
 
@@ -140,7 +96,7 @@ static void upper_level_write_goes_through_window(void **state)
 {
 	u64 pde_gpa;
 
-	map(0x400000, 100, DATA_FLAGS);
+	fixture_map(0x400000, 100, DATA_FLAGS);
 	pde_gpa = alias_table(0x400000, 2);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
 	open_window_at(ALIAS + (pde_gpa & 0xfff));
@@ -158,7 +114,7 @@ static void upper_level_write_goes_through_window(void **state)
 /* unsync=off: a PTE rewrite lands in the shadow through the window, the SPTE updated in place. */
 static void leaf_write_with_unsync_off(void **state)
 {
-	u64 pte_gpa = map(0x400000, 100, DATA_FLAGS);
+	u64 pte_gpa = fixture_map(0x400000, 100, DATA_FLAGS);
 
 	mmu_vm_set_unsync(&env.vm, false);
 	alias_table(0x400000, 1);
@@ -176,8 +132,8 @@ static void live_root_write_keeps_root(void **state)
 	u64 pml4e_gpa;
 	struct mmu_page *root;
 
-	map(0x400000, 100, DATA_FLAGS);
-	map(0x8000000000ULL, 101, DATA_FLAGS); /* PML4 slot 1 */
+	fixture_map(0x400000, 100, DATA_FLAGS);
+	fixture_map(0x8000000000ULL, 101, DATA_FLAGS); /* PML4 slot 1 */
 	pml4e_gpa = alias_table(0x8000000000ULL, 4);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
 	assert_int_equal(access(0x8000000000ULL, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
@@ -200,7 +156,7 @@ static void window_without_write_changes_nothing(void **state)
 {
 	u64 pde_gpa;
 
-	map(0x400000, 100, DATA_FLAGS);
+	fixture_map(0x400000, 100, DATA_FLAGS);
 	pde_gpa = alias_table(0x400000, 2);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
 	open_window_at(ALIAS + (pde_gpa & 0xfff));
@@ -215,9 +171,9 @@ static void window_without_write_changes_nothing(void **state)
 /* A string instruction writing two entries and a misaligned store across two: each is seen. */
 static void every_changed_entry_is_tracked(void **state)
 {
-	u64 pte0 = map(0x400000, 100, DATA_FLAGS);
-	u64 pte1 = map(0x401000, 101, DATA_FLAGS);
-	u64 pte2 = map(0x402000, 102, DATA_FLAGS);
+	u64 pte0 = fixture_map(0x400000, 100, DATA_FLAGS);
+	u64 pte1 = fixture_map(0x401000, 101, DATA_FLAGS);
+	u64 pte2 = fixture_map(0x402000, 102, DATA_FLAGS);
 
 	mmu_vm_set_unsync(&env.vm, false);
 	alias_table(0x400000, 1);
@@ -247,7 +203,7 @@ static void every_changed_entry_is_tracked(void **state)
 /* MMU_WRITE_FLOOD_LIMIT windows changing the table with no fault using it: the page goes. */
 static void window_writes_count_toward_flood(void **state)
 {
-	u64 pte_gpa = map(0x400000, 100, DATA_FLAGS);
+	u64 pte_gpa = fixture_map(0x400000, 100, DATA_FLAGS);
 	unsigned int i;
 
 	mmu_vm_set_unsync(&env.vm, false);
@@ -266,11 +222,11 @@ static void window_writes_count_toward_flood(void **state)
 /* 32-bit paging: 4-byte entries are tracked one by one, as whole entries (no flood). */
 static void four_byte_entries(void **state)
 {
-	u64 pte_gpa = map(0x400000, 100, DATA_FLAGS);
+	u64 pte_gpa = fixture_map(0x400000, 100, DATA_FLAGS);
 
 	mmu_vm_set_unsync(&env.vm, false);
 	alias_table(0x400000, 1);
-	map(0x401000, 101, DATA_FLAGS);
+	fixture_map(0x401000, 101, DATA_FLAGS);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
 	assert_int_equal(access(0x401000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
 	open_window_at(ALIAS + (pte_gpa & 0xfff));
@@ -290,7 +246,7 @@ static void second_vcpu_waits_for_the_window(void **state)
 	struct mmu_fault f;
 	u64 pde_gpa;
 
-	map(0x400000, 100, DATA_FLAGS);
+	fixture_map(0x400000, 100, DATA_FLAGS);
 	pde_gpa = alias_table(0x400000, 2);
 	mmu_vcpu_init(&other, &env.vm, 1, &env.st, &mem);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
@@ -318,7 +274,7 @@ static void refused_without_a_matching_leaf(void **state)
 {
 	u64 pde_gpa;
 
-	map(0x400000, 100, DATA_FLAGS);
+	fixture_map(0x400000, 100, DATA_FLAGS);
 	pde_gpa = alias_table(0x400000, 2);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
 	/* no SPTE for the alias yet */
@@ -337,7 +293,7 @@ static void snapshot_allocation_failure(void **state)
 	struct mmu_fault f;
 	u64 pde_gpa;
 
-	map(0x400000, 100, DATA_FLAGS);
+	fixture_map(0x400000, 100, DATA_FLAGS);
 	pde_gpa = alias_table(0x400000, 2);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
 	assert_int_equal(fault(&env.vcpu, ALIAS, GUEST_ACCESS_WRITE, &f), MMU_FAULT_EMULATE);
@@ -354,7 +310,7 @@ static void destroy_with_window_open(void **state)
 {
 	u64 pde_gpa;
 
-	map(0x400000, 100, DATA_FLAGS);
+	fixture_map(0x400000, 100, DATA_FLAGS);
 	pde_gpa = alias_table(0x400000, 2);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
 	open_window_at(ALIAS + (pde_gpa & 0xfff));
