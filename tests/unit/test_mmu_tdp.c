@@ -11,35 +11,21 @@
 #include <vmm/mmu/ept.h>
 
 #include "mmu/fake_platform.h"
+#include "mmu/fixture.h"
 #include "mmu/mmu_check.h"
 
 #define SLOT_PAGES (1ULL << 19) /* 2 GiB */
 #define HOST_BASE  0x100000000ULL
 
-struct tdp_env {
-	struct mmu_vm vm;
-	struct mmu_vcpu vcpu;
-};
-
-static struct tdp_env env;
-
 static int setup(void **state)
 {
-	fake_platform_reset();
-	assert_int_equal(mmu_vm_init(&env.vm, MMU_MODE_TDP), MMU_OK);
-	assert_int_equal(mmu_memslot_add(&env.vm, 0, 0, SLOT_PAGES, HOST_BASE, 0), MMU_OK);
-	mmu_vcpu_init(&env.vcpu, &env.vm, 0, NULL, NULL);
+	fixture_start_tdp(SLOT_PAGES, HOST_BASE);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	assert_int_equal(mmu_check_vm(&env.vm), 0);
-	mmu_vcpu_destroy(&env.vcpu);
-	mmu_vm_destroy(&env.vm);
-	fake_grace_period();
-	assert_int_equal(fake.live_tables, 0);
-	assert_int_equal(fake.live_objects, 0);
+	fixture_stop();
 	return 0;
 }
 

@@ -13,6 +13,14 @@
 
 struct mmu_fixture env;
 
+void fixture_start_tdp(u64 slot_pages, u64 host_base)
+{
+	fake_platform_reset();
+	assert_int_equal(mmu_vm_init(&env.vm, MMU_MODE_TDP), MMU_OK);
+	assert_int_equal(mmu_memslot_add(&env.vm, 0, 0, slot_pages, host_base, 0), MMU_OK);
+	mmu_vcpu_init(&env.vcpu, &env.vm, 0, NULL, NULL);
+}
+
 void fixture_start_shadow(enum guest_paging_mode mode, u64 ram_frames, u64 host_base)
 {
 	struct guest_mem_access mem;

@@ -17,7 +17,7 @@
  * The test program's VM, built afresh by each test's setup. Memslot 0 maps GPA 0 onwards to
  * host_base. With shadow paging, gm holds that much guest RAM, gpt empty guest page tables in
  * it, and st the vCPU's paging state: CR0.PG/PE/WP, the CR4 and EFER bits of gpt's mode, CR3 on
- * gpt's root, MAXPHYADDR 46.
+ * gpt's root, MAXPHYADDR 46. With TDP, gm is NULL and the vCPU has no paging state.
  */
 struct mmu_fixture {
 	struct guest_mem *gm;
@@ -29,11 +29,12 @@ struct mmu_fixture {
 
 extern struct mmu_fixture env;
 
-/* Resets the fake platform, then builds env (asserting on failure). */
+/* Each resets the fake platform, then builds env for one mode (asserting on failure). */
+void fixture_start_tdp(u64 slot_pages, u64 host_base);
 void fixture_start_shadow(enum guest_paging_mode mode, u64 ram_frames, u64 host_base);
 /*
  * Checks the MMU's invariants, destroys the vCPU and the VM, runs a grace period, and asserts
- * that no table page or object is left allocated; then frees guest RAM.
+ * that no table page or object is left allocated; then frees the guest RAM, if any.
  */
 void fixture_stop(void);
 
