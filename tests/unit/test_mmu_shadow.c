@@ -28,12 +28,6 @@ static int setup_4level(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	fixture_stop();
-	return 0;
-}
-
 static enum mmu_fault_result access(u64 gva, enum guest_access_kind kind, u8 cpl)
 {
 	struct mmu_fault f = { .addr = gva, .kind = kind };
@@ -511,7 +505,7 @@ static void legacy_modes_fault(void **state)
 	};
 	unsigned int i, acc;
 
-	teardown(state);
+	fixture_teardown(state);
 	for (i = 0; i < ARRAY_SIZE(modes); i++) {
 		fixture_start_shadow(modes[i], RAM_FRAMES, HOST_BASE);
 		fixture_map(0x00c01000, 100, DATA_FLAGS);
@@ -524,7 +518,7 @@ static void legacy_modes_fault(void **state)
 		assert_int_equal(access(0x80000000, GUEST_ACCESS_READ, 0), MMU_FAULT_FIXED);
 		assert_int_equal(access(0x80000000, GUEST_ACCESS_READ, 3), MMU_FAULT_INJECT_PF);
 		if (i + 1 < ARRAY_SIZE(modes))
-			teardown(state);
+			fixture_teardown(state);
 	}
 }
 
@@ -560,55 +554,61 @@ static void cr0_wp_clear_lets_supervisor_write(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(fault_maps_guest_frame, setup_4level, teardown),
+		cmocka_unit_test_setup_teardown(fault_maps_guest_frame, setup_4level,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(clean_page_is_mapped_read_only_until_written,
-						setup_4level, teardown),
+						setup_4level, fixture_teardown),
 		cmocka_unit_test_setup_teardown(pt_write_makes_leaf_unsync_and_parents_know,
-						setup_4level, teardown),
+						setup_4level, fixture_teardown),
 		cmocka_unit_test_setup_teardown(unsync_off_keeps_leaf_table_protected, setup_4level,
-						teardown),
-		cmocka_unit_test_setup_teardown(invlpg_drops_unsync_spte, setup_4level, teardown),
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(invlpg_drops_unsync_spte, setup_4level,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(sync_rederives_changed_frame, setup_4level,
-						teardown),
-		cmocka_unit_test_setup_teardown(sync_rw_to_ro_drops_write, setup_4level, teardown),
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(sync_rw_to_ro_drops_write, setup_4level,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(sync_ro_to_rw_clean_stays_read_only, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(sync_ro_to_rw_dirty_is_writable, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(sync_drops_entry_without_accessed, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(sync_drops_entry_with_reserved_bit, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(sync_drops_entry_outside_memslots, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(sync_drops_entry_not_present, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(sync_maps_tracked_frame_read_only, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(sync_keeps_dirty_logged_frame_read_only,
-						setup_4level, teardown),
+						setup_4level, fixture_teardown),
 		cmocka_unit_test_setup_teardown(sync_drops_entry_when_paging_mode_changed,
-						setup_4level, teardown),
+						setup_4level, fixture_teardown),
 		cmocka_unit_test_setup_teardown(emulated_pte_write_updates_spte, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(upper_level_write_is_emulated, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(unprotect_lets_upper_level_write_retry,
-						setup_4level, teardown),
-		cmocka_unit_test_setup_teardown(write_flood_zaps_page, setup_4level, teardown),
+						setup_4level, fixture_teardown),
+		cmocka_unit_test_setup_teardown(write_flood_zaps_page, setup_4level,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(same_table_through_ro_and_rw_paths_gets_two_pages,
-						setup_4level, teardown),
-		cmocka_unit_test_setup_teardown(upper_level_unsync_panics, setup_4level, teardown),
+						setup_4level, fixture_teardown),
+		cmocka_unit_test_setup_teardown(upper_level_unsync_panics, setup_4level,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(negative_unsync_children_panics, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(zap_all_reloads_root_and_frees_after_grace,
-						setup_4level, teardown),
+						setup_4level, fixture_teardown),
 		cmocka_unit_test_setup_teardown(pcid_switch_keeps_cached_root, setup_4level,
-						teardown),
-		cmocka_unit_test_setup_teardown(legacy_modes_fault, setup_4level, teardown),
-		cmocka_unit_test_setup_teardown(paging_off_maps_identity, setup_4level, teardown),
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(legacy_modes_fault, setup_4level, fixture_teardown),
+		cmocka_unit_test_setup_teardown(paging_off_maps_identity, setup_4level,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(cr0_wp_clear_lets_supervisor_write, setup_4level,
-						teardown),
+						fixture_teardown),
 	};
 
 	return cmocka_run_group_tests_name("mmu_shadow", tests, NULL, NULL);

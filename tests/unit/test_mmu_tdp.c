@@ -23,12 +23,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	fixture_stop();
-	return 0;
-}
-
 static enum mmu_fault_result fault(u64 gpa, enum guest_access_kind kind)
 {
 	struct mmu_fault f = { .addr = gpa, .kind = kind };
@@ -236,19 +230,23 @@ static void allocation_failure_leaves_no_trace(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(fault_maps_largest_page, setup, teardown),
-		cmocka_unit_test_setup_teardown(small_slot_gets_small_pages, setup, teardown),
-		cmocka_unit_test_setup_teardown(dirty_logging_splits_and_harvests, setup, teardown),
-		cmocka_unit_test_setup_teardown(zap_all_is_generation_bump, setup, teardown),
+		cmocka_unit_test_setup_teardown(fault_maps_largest_page, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(small_slot_gets_small_pages, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(dirty_logging_splits_and_harvests, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(zap_all_is_generation_bump, setup,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(zapped_pages_wait_for_grace_period, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(memslot_move_remaps, setup, teardown),
-		cmocka_unit_test_setup_teardown(age_clears_accessed, setup, teardown),
-		cmocka_unit_test_setup_teardown(readonly_slot_write_is_emulated, setup, teardown),
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(memslot_move_remaps, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(age_clears_accessed, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(readonly_slot_write_is_emulated, setup,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(allocation_failure_leaves_no_trace, setup,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(memslot_beyond_ept_reach_is_refused, setup,
-						teardown),
+						fixture_teardown),
 	};
 
 	return cmocka_run_group_tests_name("mmu_tdp", tests, NULL, NULL);

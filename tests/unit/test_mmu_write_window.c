@@ -29,12 +29,6 @@ static int setup_32bit(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	fixture_stop();
-	return 0;
-}
-
 /* A fault with no invariant check: a window may be open, and its SPTE is writable. */
 static enum mmu_fault_result fault(struct mmu_vcpu *vcpu, u64 gva, enum guest_access_kind kind,
 				   struct mmu_fault *f)
@@ -338,24 +332,27 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(upper_level_write_goes_through_window, setup_4level,
-						teardown),
-		cmocka_unit_test_setup_teardown(leaf_write_with_unsync_off, setup_4level, teardown),
-		cmocka_unit_test_setup_teardown(live_root_write_keeps_root, setup_4level, teardown),
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(leaf_write_with_unsync_off, setup_4level,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(live_root_write_keeps_root, setup_4level,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(window_without_write_changes_nothing, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(every_changed_entry_is_tracked, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(window_writes_count_toward_flood, setup_4level,
-						teardown),
-		cmocka_unit_test_setup_teardown(four_byte_entries, setup_32bit, teardown),
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(four_byte_entries, setup_32bit, fixture_teardown),
 		cmocka_unit_test_setup_teardown(second_vcpu_waits_for_the_window, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(refused_without_a_matching_leaf, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(snapshot_allocation_failure, setup_4level,
-						teardown),
-		cmocka_unit_test_setup_teardown(destroy_with_window_open, setup_4level, teardown),
-		cmocka_unit_test_setup_teardown(tdp_has_no_windows, setup_4level, teardown),
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(destroy_with_window_open, setup_4level,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(tdp_has_no_windows, setup_4level, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests_name("mmu_write_window", tests, NULL, NULL);

@@ -44,7 +44,7 @@ void fixture_start_shadow(enum guest_paging_mode mode, u64 ram_frames, u64 host_
 	mmu_vcpu_init(&env.vcpu, &env.vm, 0, &env.st, &mem);
 }
 
-void fixture_stop(void)
+int fixture_teardown(void **state)
 {
 	assert_int_equal(mmu_check_vm(&env.vm), 0);
 	mmu_vcpu_destroy(&env.vcpu);
@@ -55,6 +55,7 @@ void fixture_stop(void)
 	if (env.gm)
 		guest_mem_destroy(env.gm);
 	env.gm = NULL;
+	return 0;
 }
 
 u64 fixture_map(u64 gva, u64 gfn, u64 flags)

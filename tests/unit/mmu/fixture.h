@@ -33,10 +33,11 @@ extern struct mmu_fixture env;
 void fixture_start_tdp(u64 slot_pages, u64 host_base);
 void fixture_start_shadow(enum guest_paging_mode mode, u64 ram_frames, u64 host_base);
 /*
- * Checks the MMU's invariants, destroys the vCPU and the VM, runs a grace period, and asserts
- * that no table page or object is left allocated; then frees the guest RAM, if any.
+ * The tests' cmocka teardown: checks the MMU's invariants, destroys the vCPU and the VM, runs a
+ * grace period, and asserts that no table page or object is left allocated; then frees the
+ * guest RAM, if any.
  */
-void fixture_stop(void);
+int fixture_teardown(void **state);
 
 /* Maps @gva to frame @gfn with @flags by a 4 KiB guest PTE; returns the PTE's GPA. */
 u64 fixture_map(u64 gva, u64 gfn, u64 flags);
