@@ -64,6 +64,17 @@ static u64 alias_table(u64 gva, int level)
 	return entry;
 }
 
+/* 0x400000 mapped and faulted in, the table holding its PDE at ALIAS; returns the PDE's GPA. */
+static u64 map_with_pde_aliased(void)
+{
+	u64 pde_gpa;
+
+	fixture_map(0x400000, 100, DATA_FLAGS);
+	pde_gpa = alias_table(0x400000, 2);
+	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
+	return pde_gpa;
+}
+
 /* The write at @gva faults for emulation, and a window opens on it. */
 static void open_window_at(u64 gva)
 {
@@ -88,11 +99,8 @@ static void close_window(unsigned int changed)
 /* A PDE rewritten in a window: the SPTE it fed goes, the alias is read-only again. */
 static void upper_level_write_goes_through_window(void **state)
 {
-	u64 pde_gpa;
+	u64 pde_gpa = map_with_pde_aliased();
 
-	fixture_map(0x400000, 100, DATA_FLAGS);
-	pde_gpa = alias_table(0x400000, 2);
-	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
 	open_window_at(ALIAS + (pde_gpa & 0xfff));
 	/* the guest's instruction runs natively: it clears the PDE */
 	guest_mem_store(env.gm, pde_gpa, 0, 8);
@@ -148,11 +156,8 @@ static void live_root_write_keeps_root(void **state)
 /* An instruction that wrote nothing (it faulted elsewhere, or an interrupt came first). */
 static void window_without_write_changes_nothing(void **state)
 {
-	u64 pde_gpa;
+	u64 pde_gpa = map_with_pde_aliased();
 
-	fixture_map(0x400000, 100, DATA_FLAGS);
-	pde_gpa = alias_table(0x400000, 2);
-	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
 	open_window_at(ALIAS + (pde_gpa & 0xfff));
 	close_window(0);
 	assert_false(shadow(ALIAS) & PTE_W);
@@ -266,11 +271,8 @@ static void second_vcpu_waits_for_the_window(void **state)
 
 static void refused_without_a_matching_leaf(void **state)
 {
-	u64 pde_gpa;
+	u64 pde_gpa = map_with_pde_aliased();
 
-	fixture_map(0x400000, 100, DATA_FLAGS);
-	pde_gpa = alias_table(0x400000, 2);
-	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
 	/* no SPTE for the alias yet */
 	assert_int_equal(mmu_write_window_open(&env.vcpu, ALIAS, pde_gpa), MMU_WINDOW_REFUSED);
 	/* an SPTE that maps another frame */
@@ -285,11 +287,8 @@ static void refused_without_a_matching_leaf(void **state)
 static void snapshot_allocation_failure(void **state)
 {
 	struct mmu_fault f;
-	u64 pde_gpa;
+	u64 pde_gpa = map_with_pde_aliased();
 
-	fixture_map(0x400000, 100, DATA_FLAGS);
-	pde_gpa = alias_table(0x400000, 2);
-	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
 	assert_int_equal(fault(&env.vcpu, ALIAS, GUEST_ACCESS_WRITE, &f), MMU_FAULT_EMULATE);
 	fake.fail_allocs_after = 1;
 	assert_int_equal(mmu_write_window_open(&env.vcpu, ALIAS, f.gpa), MMU_WINDOW_NOMEM);
@@ -302,11 +301,8 @@ static void snapshot_allocation_failure(void **state)
 /* The VM stops with a window open: destroying the vCPU closes it and frees the snapshot. */
 static void destroy_with_window_open(void **state)
 {
-	u64 pde_gpa;
+	u64 pde_gpa = map_with_pde_aliased();
 
-	fixture_map(0x400000, 100, DATA_FLAGS);
-	pde_gpa = alias_table(0x400000, 2);
-	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
 	open_window_at(ALIAS + (pde_gpa & 0xfff));
 	guest_mem_store(env.gm, pde_gpa, 0, 8);
 	mmu_vcpu_destroy(&env.vcpu);
