@@ -5,14 +5,16 @@ MMU_CORE_SRCS := $(filter-out vmm/mmu/walk%.c,$(wildcard vmm/mmu/*.c))
 MMU_LIB_SRCS := $(MMU_CORE_SRCS) vmm/mmu/walk.c tests/unit/mmu/fake_platform.c
 MMU_MODEL_SRCS := tests/unit/mmu/model.c tests/unit/mmu/model_tdp.c tests/unit/mmu/mmu_check.c \
 	tests/unit/mmu/guest_mem.c tests/unit/mmu/ref_walk.c
+# The set-up shared by the TDP, shadow and write-window unit tests (tests/unit/mmu/fixture.h).
+MMU_FIXTURE_SRCS := tests/unit/mmu/fixture.c tests/unit/mmu/mmu_check.c tests/unit/mmu/guest_mem.c
 
 $(eval $(call unit_test,test_mmu_pte_list,tests/unit/test_mmu_pte_list.c $(MMU_LIB_SRCS)))
-$(eval $(call unit_test,test_mmu_tdp,tests/unit/test_mmu_tdp.c tests/unit/mmu/mmu_check.c \
+$(eval $(call unit_test,test_mmu_tdp,tests/unit/test_mmu_tdp.c $(MMU_FIXTURE_SRCS) \
 	$(MMU_LIB_SRCS)))
-$(eval $(call unit_test,test_mmu_shadow,tests/unit/test_mmu_shadow.c tests/unit/mmu/mmu_check.c \
-	tests/unit/mmu/guest_mem.c $(MMU_LIB_SRCS)))
+$(eval $(call unit_test,test_mmu_shadow,tests/unit/test_mmu_shadow.c $(MMU_FIXTURE_SRCS) \
+	$(MMU_LIB_SRCS)))
 $(eval $(call unit_test,test_mmu_write_window,tests/unit/test_mmu_write_window.c \
-	tests/unit/mmu/mmu_check.c tests/unit/mmu/guest_mem.c $(MMU_LIB_SRCS)))
+	$(MMU_FIXTURE_SRCS) $(MMU_LIB_SRCS)))
 $(eval $(call unit_test,test_mmu_model,tests/unit/test_mmu_model.c $(MMU_MODEL_SRCS) \
 	$(MMU_LIB_SRCS)))
 

@@ -7,6 +7,8 @@ ifeq ($(DEBUG_LOCKS),1)
 KERNEL_CFLAGS += -DKEEL_DEBUG_LOCKS
 endif
 
-$(eval $(call unit_test,test_epoch,tests/unit/test_epoch.c kernel/epoch_core.c))
-$(eval $(call unit_test,test_locks,tests/unit/test_locks.c kernel/lock_debug.c))
+$(eval $(call unit_test,test_epoch,tests/unit/test_epoch.c tests/unit/fake_panic.c \
+	kernel/epoch_core.c))
+$(eval $(call unit_test,test_locks,tests/unit/test_locks.c tests/unit/fake_panic.c \
+	kernel/lock_debug.c))
 $(BUILD)/unit/test_locks: HOST_CFLAGS += -DKEEL_DEBUG_LOCKS

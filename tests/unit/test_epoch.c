@@ -7,10 +7,10 @@
 #include <cmocka.h>
 
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fake_panic.h"
 #include "kernel/epoch_core.h"
 
 #define NCPUS	 4
@@ -18,21 +18,6 @@
 #define POISON	 0x6b6b6b6b6b6b6b6bull
 
 static struct epoch_domain dom;
-static jmp_buf *panic_jmp;
-static char panic_msg[160];
-
-void panic(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(panic_msg, sizeof(panic_msg), fmt, ap);
-	va_end(ap);
-	if (panic_jmp)
-		longjmp(*panic_jmp, 1);
-	fprintf(stderr, "unexpected panic: %s\n", panic_msg);
-	abort();
-}
 
 /* An object protected by the epoch: `need` holds the CPUs that still owe a quiescent state. */
 struct obj {

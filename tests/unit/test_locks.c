@@ -7,8 +7,6 @@
 #include <cmocka.h>
 
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,26 +14,13 @@
 #include <keel/smp.h>
 #include <keel/spinlock.h>
 
+#include "fake_panic.h"
+
 static __thread unsigned int fake_cpu;
-static jmp_buf *panic_jmp;
-static char panic_msg[160];
 
 unsigned int smp_cpu_id(void)
 {
 	return fake_cpu;
-}
-
-void panic(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(panic_msg, sizeof(panic_msg), fmt, ap);
-	va_end(ap);
-	if (panic_jmp)
-		longjmp(*panic_jmp, 1);
-	fprintf(stderr, "unexpected panic: %s\n", panic_msg);
-	abort();
 }
 
 static struct {

@@ -10,44 +10,11 @@
 #include <arch/paging.h>
 
 #include "mmu/fake_platform.h"
-#include "mmu/guest_mem.h"
+#include "mmu/fixture.h"
 #include "mmu/mmu_check.h"
 
-#define RAM_FRAMES  512
-#define HOST_BASE   0x1000000000ULL
-#define TABLE_FLAGS (PTE_W | PTE_U)
-#define DATA_FLAGS  (PTE_P | PTE_W | PTE_U | PTE_A | PTE_D)
-
-static struct {
-	struct guest_mem *gm;
-	struct gpt gpt;
-	struct guest_paging_state st;
-	struct mmu_vm vm;
-	struct mmu_vcpu vcpu;
-} env;
-
-static void start(enum guest_paging_mode mode)
-{
-	struct guest_mem_access mem;
-
-	fake_platform_reset();
-	env.gm = guest_mem_create(RAM_FRAMES);
-	assert_true(gpt_init(&env.gpt, env.gm, mode));
-	memset(&env.st, 0, sizeof(env.st));
-	env.st.cr0 = X86_CR0_PG | X86_CR0_PE | X86_CR0_WP;
-	env.st.maxphyaddr = 46;
-	if (mode != GUEST_PAGING_32)
-		env.st.cr4 = X86_CR4_PAE;
-	if (mode >= GUEST_PAGING_4LEVEL)
-		env.st.efer = EFER_LME | EFER_LMA | EFER_NXE;
-	if (mode == GUEST_PAGING_5LEVEL)
-		env.st.cr4 |= X86_CR4_LA57;
-	env.st.cr3 = gpt_cr3(&env.gpt, 0);
-	assert_int_equal(mmu_vm_init(&env.vm, MMU_MODE_SHADOW), MMU_OK);
-	assert_int_equal(mmu_memslot_add(&env.vm, 0, 0, RAM_FRAMES, HOST_BASE, 0), MMU_OK);
-	mem = guest_mem_access_of(env.gm);
-	mmu_vcpu_init(&env.vcpu, &env.vm, 0, &env.st, &mem);
-}
+#define RAM_FRAMES 512
+#define HOST_BASE  0x1000000000ULL
 
 static void load_pdptes(void)
 {
@@ -57,26 +24,8 @@ static void load_pdptes(void)
 
 static int setup_4level(void **state)
 {
-	start(GUEST_PAGING_4LEVEL);
+	fixture_start_shadow(GUEST_PAGING_4LEVEL, RAM_FRAMES, HOST_BASE);
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	assert_int_equal(mmu_check_vm(&env.vm), 0);
-	mmu_vcpu_destroy(&env.vcpu);
-	mmu_vm_destroy(&env.vm);
-	fake_grace_period();
-	assert_int_equal(fake.live_tables, 0);
-	assert_int_equal(fake.live_objects, 0);
-	guest_mem_destroy(env.gm);
-	return 0;
-}
-
-static u64 map(u64 gva, u64 gfn, u64 flags)
-{
-	assert_true(gpt_map(&env.gpt, gva, 1, (gfn << 12) | flags, TABLE_FLAGS));
-	return gpt_entry_gpa(&env.gpt, gva, 1);
 }
 
 static enum mmu_fault_result access(u64 gva, enum guest_access_kind kind, u8 cpl)
@@ -99,7 +48,7 @@ static u64 shadow(u64 gva, unsigned int *acc)
 static void fault_maps_guest_frame(void **state)
 {
 	unsigned int acc;
-	u64 pte_gpa = map(0x400000, 100, PTE_P | PTE_U);
+	u64 pte_gpa = fixture_map(0x400000, 100, PTE_P | PTE_U);
 
 	assert_int_equal(access(0x400123, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
 	assert_int_equal(shadow(0x400000, &acc) & SPTE_ADDR_MASK, HOST_BASE + (100 << 12));
@@ -113,7 +62,7 @@ static void fault_maps_guest_frame(void **state)
 static void clean_page_is_mapped_read_only_until_written(void **state)
 {
 	unsigned int acc;
-	u64 pte_gpa = map(0x400000, 100, PTE_P | PTE_W | PTE_U | PTE_A);
+	u64 pte_gpa = fixture_map(0x400000, 100, PTE_P | PTE_W | PTE_U | PTE_A);
 
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
 	assert_false(shadow(0x400000, &acc) & PTE_W);
@@ -127,7 +76,7 @@ static u64 alias_table(u64 gva, int level, u64 alias)
 {
 	u64 table_gfn = gpt_entry_gpa(&env.gpt, gva, level) >> 12;
 
-	map(alias, table_gfn, DATA_FLAGS);
+	fixture_map(alias, table_gfn, DATA_FLAGS);
 	return table_gfn;
 }
 
@@ -135,7 +84,7 @@ static void pt_write_makes_leaf_unsync_and_parents_know(void **state)
 {
 	struct mmu_page *root;
 	unsigned int acc;
-	u64 pte_gpa = map(0x400000, 100, DATA_FLAGS);
+	u64 pte_gpa = fixture_map(0x400000, 100, DATA_FLAGS);
 
 	alias_table(0x400000, 1, 0x800000);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
@@ -168,7 +117,7 @@ static void unsync_off_keeps_leaf_table_protected(void **state)
 {
 	unsigned int acc;
 
-	map(0x400000, 100, DATA_FLAGS);
+	fixture_map(0x400000, 100, DATA_FLAGS);
 	alias_table(0x400000, 1, 0x800000);
 	mmu_vm_set_unsync(&env.vm, false);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
@@ -183,7 +132,7 @@ static void unsync_off_keeps_leaf_table_protected(void **state)
 static void invlpg_drops_unsync_spte(void **state)
 {
 	unsigned int acc;
-	u64 pte_gpa = map(0x400000, 100, DATA_FLAGS);
+	u64 pte_gpa = fixture_map(0x400000, 100, DATA_FLAGS);
 
 	alias_table(0x400000, 1, 0x800000);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
@@ -206,7 +155,7 @@ static void invlpg_drops_unsync_spte(void **state)
 static u64 sync_after_rewrite(u64 old_flags, enum guest_access_kind kind, u64 new_gpte,
 			      unsigned int *acc)
 {
-	u64 pte_gpa = map(SYNC_GVA, 100, old_flags);
+	u64 pte_gpa = fixture_map(SYNC_GVA, 100, old_flags);
 
 	alias_table(SYNC_GVA, 1, SYNC_ALIAS);
 	assert_int_equal(access(SYNC_GVA, kind, 3), MMU_FAULT_FIXED);
@@ -326,7 +275,7 @@ static void sync_maps_tracked_frame_read_only(void **state)
 	unsigned int acc;
 	u64 pd_gfn, spte;
 
-	map(SYNC_GVA, 100, DATA_FLAGS);
+	fixture_map(SYNC_GVA, 100, DATA_FLAGS);
 	pd_gfn = gpt_entry_gpa(&env.gpt, SYNC_GVA, 2) >> 12;
 	spte = sync_after_rewrite(DATA_FLAGS, GUEST_ACCESS_WRITE, (pd_gfn << 12) | DATA_FLAGS,
 				  &acc);
@@ -345,7 +294,7 @@ static void sync_keeps_dirty_logged_frame_read_only(void **state)
 	u64 bitmap[RAM_FRAMES / 64];
 	u64 spte;
 
-	map(SYNC_GVA, 100, DATA_FLAGS);
+	fixture_map(SYNC_GVA, 100, DATA_FLAGS);
 	assert_int_equal(mmu_dirty_log_start(&env.vm, 0), MMU_OK);
 	spte = sync_after_rewrite(DATA_FLAGS, GUEST_ACCESS_READ, (200 << 12) | DATA_FLAGS, &acc);
 	assert_false(spte & PTE_W);
@@ -360,7 +309,7 @@ static void sync_keeps_dirty_logged_frame_read_only(void **state)
 /* The guest turned EFER.NXE off and has not told the MMU yet: the page's role no longer fits. */
 static void sync_drops_entry_when_paging_mode_changed(void **state)
 {
-	u64 pte_gpa = map(SYNC_GVA, 100, DATA_FLAGS);
+	u64 pte_gpa = fixture_map(SYNC_GVA, 100, DATA_FLAGS);
 	unsigned int acc;
 
 	alias_table(SYNC_GVA, 1, SYNC_ALIAS);
@@ -378,7 +327,7 @@ static void sync_drops_entry_when_paging_mode_changed(void **state)
 static void emulated_pte_write_updates_spte(void **state)
 {
 	unsigned int acc;
-	u64 pte_gpa = map(SYNC_GVA, 100, DATA_FLAGS);
+	u64 pte_gpa = fixture_map(SYNC_GVA, 100, DATA_FLAGS);
 
 	assert_int_equal(access(SYNC_GVA, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
 	guest_mem_store(env.gm, pte_gpa, (300 << 12) | PTE_P | PTE_U | PTE_A, 8);
@@ -400,7 +349,7 @@ static void upper_level_write_is_emulated(void **state)
 	unsigned int acc;
 	u64 pde_gpa;
 
-	map(0x400000, 100, DATA_FLAGS);
+	fixture_map(0x400000, 100, DATA_FLAGS);
 	alias_table(0x400000, 2, 0x800000);
 	pde_gpa = gpt_entry_gpa(&env.gpt, 0x400000, 2);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
@@ -425,7 +374,7 @@ static void unprotect_lets_upper_level_write_retry(void **state)
 	unsigned int acc;
 	u64 pde_gpa;
 
-	map(0x400000, 100, DATA_FLAGS);
+	fixture_map(0x400000, 100, DATA_FLAGS);
 	alias_table(0x400000, 2, 0x40000000);
 	pde_gpa = gpt_entry_gpa(&env.gpt, 0x400000, 2);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
@@ -447,7 +396,7 @@ static void unprotect_lets_upper_level_write_retry(void **state)
 
 static void write_flood_zaps_page(void **state)
 {
-	u64 pte_gpa = map(0x400000, 100, DATA_FLAGS);
+	u64 pte_gpa = fixture_map(0x400000, 100, DATA_FLAGS);
 	u64 zaps = env.vm.stats.zaps;
 	unsigned int i;
 
@@ -469,7 +418,7 @@ static void same_table_through_ro_and_rw_paths_gets_two_pages(void **state)
 	u64 pdpt_gva_ro = 0x40000000, pd_slot;
 	u64 pt_gfn;
 
-	map(0x400000, 100, DATA_FLAGS);
+	fixture_map(0x400000, 100, DATA_FLAGS);
 	/* a second PDE, read-only, pointing at the same page table */
 	pt_gfn = gpt_entry_gpa(&env.gpt, 0x400000, 1) >> 12;
 	assert_true(gpt_map(&env.gpt, pdpt_gva_ro, 2, (pt_gfn << 12) | PTE_P | PTE_U, TABLE_FLAGS));
@@ -487,7 +436,7 @@ static void same_table_through_ro_and_rw_paths_gets_two_pages(void **state)
 
 static void upper_level_unsync_panics(void **state)
 {
-	map(0x400000, 100, DATA_FLAGS);
+	fixture_map(0x400000, 100, DATA_FLAGS);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
 	fake.expect_panic = true;
 	if (!setjmp(fake.panic_jmp)) {
@@ -499,7 +448,7 @@ static void upper_level_unsync_panics(void **state)
 
 static void negative_unsync_children_panics(void **state)
 {
-	map(0x400000, 100, DATA_FLAGS);
+	fixture_map(0x400000, 100, DATA_FLAGS);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
 	fake.expect_panic = true;
 	if (!setjmp(fake.panic_jmp)) {
@@ -514,7 +463,7 @@ static void zap_all_reloads_root_and_frees_after_grace(void **state)
 	struct mmu_page *old_root;
 	u64 tables;
 
-	map(0x400000, 100, DATA_FLAGS);
+	fixture_map(0x400000, 100, DATA_FLAGS);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
 	old_root = env.vcpu.root;
 	mmu_zap_all(&env.vm);
@@ -537,7 +486,7 @@ static void pcid_switch_keeps_cached_root(void **state)
 
 	env.st.cr4 |= X86_CR4_PCIDE;
 	mmu_paging_changed(&env.vcpu);
-	map(0x400000, 100, DATA_FLAGS);
+	fixture_map(0x400000, 100, DATA_FLAGS);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_FIXED);
 	first = env.vcpu.root;
 	assert_true(gpt_init(&other, env.gm, GUEST_PAGING_4LEVEL));
@@ -556,11 +505,11 @@ static void legacy_modes_fault(void **state)
 	};
 	unsigned int i, acc;
 
-	teardown(state);
+	fixture_teardown(state);
 	for (i = 0; i < ARRAY_SIZE(modes); i++) {
-		start(modes[i]);
-		map(0x00c01000, 100, DATA_FLAGS);
-		map(0x80000000, 101, PTE_P | PTE_A);
+		fixture_start_shadow(modes[i], RAM_FRAMES, HOST_BASE);
+		fixture_map(0x00c01000, 100, DATA_FLAGS);
+		fixture_map(0x80000000, 101, PTE_P | PTE_A);
 		load_pdptes();
 		mmu_paging_changed(&env.vcpu);
 		assert_int_equal(access(0x00c01000, GUEST_ACCESS_WRITE, 3), MMU_FAULT_FIXED);
@@ -569,7 +518,7 @@ static void legacy_modes_fault(void **state)
 		assert_int_equal(access(0x80000000, GUEST_ACCESS_READ, 0), MMU_FAULT_FIXED);
 		assert_int_equal(access(0x80000000, GUEST_ACCESS_READ, 3), MMU_FAULT_INJECT_PF);
 		if (i + 1 < ARRAY_SIZE(modes))
-			teardown(state);
+			fixture_teardown(state);
 	}
 }
 
@@ -592,7 +541,7 @@ static void cr0_wp_clear_lets_supervisor_write(void **state)
 
 	env.st.cr0 &= ~X86_CR0_WP;
 	mmu_paging_changed(&env.vcpu);
-	map(0x400000, 100, PTE_P | PTE_U | PTE_A | PTE_D);
+	fixture_map(0x400000, 100, PTE_P | PTE_U | PTE_A | PTE_D);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_WRITE, 0), MMU_FAULT_FIXED);
 	assert_true(shadow(0x400000, &acc) & PTE_W);
 	assert_false(acc & ACC_USER);
@@ -605,55 +554,61 @@ static void cr0_wp_clear_lets_supervisor_write(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(fault_maps_guest_frame, setup_4level, teardown),
+		cmocka_unit_test_setup_teardown(fault_maps_guest_frame, setup_4level,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(clean_page_is_mapped_read_only_until_written,
-						setup_4level, teardown),
+						setup_4level, fixture_teardown),
 		cmocka_unit_test_setup_teardown(pt_write_makes_leaf_unsync_and_parents_know,
-						setup_4level, teardown),
+						setup_4level, fixture_teardown),
 		cmocka_unit_test_setup_teardown(unsync_off_keeps_leaf_table_protected, setup_4level,
-						teardown),
-		cmocka_unit_test_setup_teardown(invlpg_drops_unsync_spte, setup_4level, teardown),
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(invlpg_drops_unsync_spte, setup_4level,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(sync_rederives_changed_frame, setup_4level,
-						teardown),
-		cmocka_unit_test_setup_teardown(sync_rw_to_ro_drops_write, setup_4level, teardown),
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(sync_rw_to_ro_drops_write, setup_4level,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(sync_ro_to_rw_clean_stays_read_only, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(sync_ro_to_rw_dirty_is_writable, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(sync_drops_entry_without_accessed, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(sync_drops_entry_with_reserved_bit, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(sync_drops_entry_outside_memslots, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(sync_drops_entry_not_present, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(sync_maps_tracked_frame_read_only, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(sync_keeps_dirty_logged_frame_read_only,
-						setup_4level, teardown),
+						setup_4level, fixture_teardown),
 		cmocka_unit_test_setup_teardown(sync_drops_entry_when_paging_mode_changed,
-						setup_4level, teardown),
+						setup_4level, fixture_teardown),
 		cmocka_unit_test_setup_teardown(emulated_pte_write_updates_spte, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(upper_level_write_is_emulated, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(unprotect_lets_upper_level_write_retry,
-						setup_4level, teardown),
-		cmocka_unit_test_setup_teardown(write_flood_zaps_page, setup_4level, teardown),
+						setup_4level, fixture_teardown),
+		cmocka_unit_test_setup_teardown(write_flood_zaps_page, setup_4level,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(same_table_through_ro_and_rw_paths_gets_two_pages,
-						setup_4level, teardown),
-		cmocka_unit_test_setup_teardown(upper_level_unsync_panics, setup_4level, teardown),
+						setup_4level, fixture_teardown),
+		cmocka_unit_test_setup_teardown(upper_level_unsync_panics, setup_4level,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(negative_unsync_children_panics, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(zap_all_reloads_root_and_frees_after_grace,
-						setup_4level, teardown),
+						setup_4level, fixture_teardown),
 		cmocka_unit_test_setup_teardown(pcid_switch_keeps_cached_root, setup_4level,
-						teardown),
-		cmocka_unit_test_setup_teardown(legacy_modes_fault, setup_4level, teardown),
-		cmocka_unit_test_setup_teardown(paging_off_maps_identity, setup_4level, teardown),
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(legacy_modes_fault, setup_4level, fixture_teardown),
+		cmocka_unit_test_setup_teardown(paging_off_maps_identity, setup_4level,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(cr0_wp_clear_lets_supervisor_write, setup_4level,
-						teardown),
+						fixture_teardown),
 	};
 
 	return cmocka_run_group_tests_name("mmu_shadow", tests, NULL, NULL);

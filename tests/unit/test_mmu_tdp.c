@@ -11,35 +11,15 @@
 #include <vmm/mmu/ept.h>
 
 #include "mmu/fake_platform.h"
+#include "mmu/fixture.h"
 #include "mmu/mmu_check.h"
 
 #define SLOT_PAGES (1ULL << 19) /* 2 GiB */
 #define HOST_BASE  0x100000000ULL
 
-struct tdp_env {
-	struct mmu_vm vm;
-	struct mmu_vcpu vcpu;
-};
-
-static struct tdp_env env;
-
 static int setup(void **state)
 {
-	fake_platform_reset();
-	assert_int_equal(mmu_vm_init(&env.vm, MMU_MODE_TDP), MMU_OK);
-	assert_int_equal(mmu_memslot_add(&env.vm, 0, 0, SLOT_PAGES, HOST_BASE, 0), MMU_OK);
-	mmu_vcpu_init(&env.vcpu, &env.vm, 0, NULL, NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	assert_int_equal(mmu_check_vm(&env.vm), 0);
-	mmu_vcpu_destroy(&env.vcpu);
-	mmu_vm_destroy(&env.vm);
-	fake_grace_period();
-	assert_int_equal(fake.live_tables, 0);
-	assert_int_equal(fake.live_objects, 0);
+	fixture_start_tdp(SLOT_PAGES, HOST_BASE);
 	return 0;
 }
 
@@ -250,19 +230,23 @@ static void allocation_failure_leaves_no_trace(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(fault_maps_largest_page, setup, teardown),
-		cmocka_unit_test_setup_teardown(small_slot_gets_small_pages, setup, teardown),
-		cmocka_unit_test_setup_teardown(dirty_logging_splits_and_harvests, setup, teardown),
-		cmocka_unit_test_setup_teardown(zap_all_is_generation_bump, setup, teardown),
+		cmocka_unit_test_setup_teardown(fault_maps_largest_page, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(small_slot_gets_small_pages, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(dirty_logging_splits_and_harvests, setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(zap_all_is_generation_bump, setup,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(zapped_pages_wait_for_grace_period, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(memslot_move_remaps, setup, teardown),
-		cmocka_unit_test_setup_teardown(age_clears_accessed, setup, teardown),
-		cmocka_unit_test_setup_teardown(readonly_slot_write_is_emulated, setup, teardown),
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(memslot_move_remaps, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(age_clears_accessed, setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(readonly_slot_write_is_emulated, setup,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(allocation_failure_leaves_no_trace, setup,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(memslot_beyond_ept_reach_is_refused, setup,
-						teardown),
+						fixture_teardown),
 	};
 
 	return cmocka_run_group_tests_name("mmu_tdp", tests, NULL, NULL);

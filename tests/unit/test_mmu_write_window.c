@@ -5,78 +5,28 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <string.h>
 
 #include <arch/paging.h>
 
 #include "mmu/fake_platform.h"
-#include "mmu/guest_mem.h"
+#include "mmu/fixture.h"
 #include "mmu/mmu_check.h"
 
-#define RAM_FRAMES  512
-#define HOST_BASE   0x1000000000ULL
-#define TABLE_FLAGS (PTE_W | PTE_U)
-#define DATA_FLAGS  (PTE_P | PTE_W | PTE_U | PTE_A | PTE_D)
+#define RAM_FRAMES 512
+#define HOST_BASE  0x1000000000ULL
 /* Where the tests map the guest tables they write: outside the 1 GiB the data lives in. */
 #define ALIAS 0x40000000ULL
 
-static struct {
-	struct guest_mem *gm;
-	struct gpt gpt;
-	struct guest_paging_state st;
-	struct mmu_vm vm;
-	struct mmu_vcpu vcpu;
-} env;
-
-static void start(enum guest_paging_mode mode)
-{
-	struct guest_mem_access mem;
-
-	fake_platform_reset();
-	env.gm = guest_mem_create(RAM_FRAMES);
-	assert_true(gpt_init(&env.gpt, env.gm, mode));
-	memset(&env.st, 0, sizeof(env.st));
-	env.st.cr0 = X86_CR0_PG | X86_CR0_PE | X86_CR0_WP;
-	env.st.maxphyaddr = 46;
-	if (mode != GUEST_PAGING_32)
-		env.st.cr4 = X86_CR4_PAE;
-	if (mode >= GUEST_PAGING_4LEVEL)
-		env.st.efer = EFER_LME | EFER_LMA | EFER_NXE;
-	env.st.cr3 = gpt_cr3(&env.gpt, 0);
-	assert_int_equal(mmu_vm_init(&env.vm, MMU_MODE_SHADOW), MMU_OK);
-	assert_int_equal(mmu_memslot_add(&env.vm, 0, 0, RAM_FRAMES, HOST_BASE, 0), MMU_OK);
-	mem = guest_mem_access_of(env.gm);
-	mmu_vcpu_init(&env.vcpu, &env.vm, 0, &env.st, &mem);
-}
-
 static int setup_4level(void **state)
 {
-	start(GUEST_PAGING_4LEVEL);
+	fixture_start_shadow(GUEST_PAGING_4LEVEL, RAM_FRAMES, HOST_BASE);
 	return 0;
 }
 
 static int setup_32bit(void **state)
 {
-	start(GUEST_PAGING_32);
+	fixture_start_shadow(GUEST_PAGING_32, RAM_FRAMES, HOST_BASE);
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	assert_int_equal(mmu_check_vm(&env.vm), 0);
-	mmu_vcpu_destroy(&env.vcpu);
-	mmu_vm_destroy(&env.vm);
-	fake_grace_period();
-	assert_int_equal(fake.live_tables, 0);
-	assert_int_equal(fake.live_objects, 0);
-	guest_mem_destroy(env.gm);
-	return 0;
-}
-
-static u64 map(u64 gva, u64 gfn, u64 flags)
-{
-	assert_true(gpt_map(&env.gpt, gva, 1, (gfn << 12) | flags, TABLE_FLAGS));
-	return gpt_entry_gpa(&env.gpt, gva, 1);
 }
 
 /* A fault with no invariant check: a window may be open, and its SPTE is writable. */
@@ -110,8 +60,19 @@ static u64 alias_table(u64 gva, int level)
 {
 	u64 entry = gpt_entry_gpa(&env.gpt, gva, level);
 
-	map(ALIAS, entry >> 12, DATA_FLAGS);
+	fixture_map(ALIAS, entry >> 12, DATA_FLAGS);
 	return entry;
+}
+
+/* 0x400000 mapped and faulted in, the table holding its PDE at ALIAS; returns the PDE's GPA. */
+static u64 map_with_pde_aliased(void)
+{
+	u64 pde_gpa;
+
+	fixture_map(0x400000, 100, DATA_FLAGS);
+	pde_gpa = alias_table(0x400000, 2);
+	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
+	return pde_gpa;
 }
 
 /* The write at @gva faults for emulation, and a window opens on it. */
@@ -138,11 +99,8 @@ static void close_window(unsigned int changed)
 /* A PDE rewritten in a window: the SPTE it fed goes, the alias is read-only again. */
 static void upper_level_write_goes_through_window(void **state)
 {
-	u64 pde_gpa;
+	u64 pde_gpa = map_with_pde_aliased();
 
-	map(0x400000, 100, DATA_FLAGS);
-	pde_gpa = alias_table(0x400000, 2);
-	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
 	open_window_at(ALIAS + (pde_gpa & 0xfff));
 	/* the guest's instruction runs natively: it clears the PDE */
 	guest_mem_store(env.gm, pde_gpa, 0, 8);
@@ -158,7 +116,7 @@ static void upper_level_write_goes_through_window(void **state)
 /* unsync=off: a PTE rewrite lands in the shadow through the window, the SPTE updated in place. */
 static void leaf_write_with_unsync_off(void **state)
 {
-	u64 pte_gpa = map(0x400000, 100, DATA_FLAGS);
+	u64 pte_gpa = fixture_map(0x400000, 100, DATA_FLAGS);
 
 	mmu_vm_set_unsync(&env.vm, false);
 	alias_table(0x400000, 1);
@@ -176,8 +134,8 @@ static void live_root_write_keeps_root(void **state)
 	u64 pml4e_gpa;
 	struct mmu_page *root;
 
-	map(0x400000, 100, DATA_FLAGS);
-	map(0x8000000000ULL, 101, DATA_FLAGS); /* PML4 slot 1 */
+	fixture_map(0x400000, 100, DATA_FLAGS);
+	fixture_map(0x8000000000ULL, 101, DATA_FLAGS); /* PML4 slot 1 */
 	pml4e_gpa = alias_table(0x8000000000ULL, 4);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
 	assert_int_equal(access(0x8000000000ULL, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
@@ -198,11 +156,8 @@ static void live_root_write_keeps_root(void **state)
 /* An instruction that wrote nothing (it faulted elsewhere, or an interrupt came first). */
 static void window_without_write_changes_nothing(void **state)
 {
-	u64 pde_gpa;
+	u64 pde_gpa = map_with_pde_aliased();
 
-	map(0x400000, 100, DATA_FLAGS);
-	pde_gpa = alias_table(0x400000, 2);
-	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
 	open_window_at(ALIAS + (pde_gpa & 0xfff));
 	close_window(0);
 	assert_false(shadow(ALIAS) & PTE_W);
@@ -215,9 +170,9 @@ static void window_without_write_changes_nothing(void **state)
 /* A string instruction writing two entries and a misaligned store across two: each is seen. */
 static void every_changed_entry_is_tracked(void **state)
 {
-	u64 pte0 = map(0x400000, 100, DATA_FLAGS);
-	u64 pte1 = map(0x401000, 101, DATA_FLAGS);
-	u64 pte2 = map(0x402000, 102, DATA_FLAGS);
+	u64 pte0 = fixture_map(0x400000, 100, DATA_FLAGS);
+	u64 pte1 = fixture_map(0x401000, 101, DATA_FLAGS);
+	u64 pte2 = fixture_map(0x402000, 102, DATA_FLAGS);
 
 	mmu_vm_set_unsync(&env.vm, false);
 	alias_table(0x400000, 1);
@@ -247,7 +202,7 @@ static void every_changed_entry_is_tracked(void **state)
 /* MMU_WRITE_FLOOD_LIMIT windows changing the table with no fault using it: the page goes. */
 static void window_writes_count_toward_flood(void **state)
 {
-	u64 pte_gpa = map(0x400000, 100, DATA_FLAGS);
+	u64 pte_gpa = fixture_map(0x400000, 100, DATA_FLAGS);
 	unsigned int i;
 
 	mmu_vm_set_unsync(&env.vm, false);
@@ -266,11 +221,11 @@ static void window_writes_count_toward_flood(void **state)
 /* 32-bit paging: 4-byte entries are tracked one by one, as whole entries (no flood). */
 static void four_byte_entries(void **state)
 {
-	u64 pte_gpa = map(0x400000, 100, DATA_FLAGS);
+	u64 pte_gpa = fixture_map(0x400000, 100, DATA_FLAGS);
 
 	mmu_vm_set_unsync(&env.vm, false);
 	alias_table(0x400000, 1);
-	map(0x401000, 101, DATA_FLAGS);
+	fixture_map(0x401000, 101, DATA_FLAGS);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
 	assert_int_equal(access(0x401000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
 	open_window_at(ALIAS + (pte_gpa & 0xfff));
@@ -290,7 +245,7 @@ static void second_vcpu_waits_for_the_window(void **state)
 	struct mmu_fault f;
 	u64 pde_gpa;
 
-	map(0x400000, 100, DATA_FLAGS);
+	fixture_map(0x400000, 100, DATA_FLAGS);
 	pde_gpa = alias_table(0x400000, 2);
 	mmu_vcpu_init(&other, &env.vm, 1, &env.st, &mem);
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
@@ -316,11 +271,8 @@ static void second_vcpu_waits_for_the_window(void **state)
 
 static void refused_without_a_matching_leaf(void **state)
 {
-	u64 pde_gpa;
+	u64 pde_gpa = map_with_pde_aliased();
 
-	map(0x400000, 100, DATA_FLAGS);
-	pde_gpa = alias_table(0x400000, 2);
-	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
 	/* no SPTE for the alias yet */
 	assert_int_equal(mmu_write_window_open(&env.vcpu, ALIAS, pde_gpa), MMU_WINDOW_REFUSED);
 	/* an SPTE that maps another frame */
@@ -335,11 +287,8 @@ static void refused_without_a_matching_leaf(void **state)
 static void snapshot_allocation_failure(void **state)
 {
 	struct mmu_fault f;
-	u64 pde_gpa;
+	u64 pde_gpa = map_with_pde_aliased();
 
-	map(0x400000, 100, DATA_FLAGS);
-	pde_gpa = alias_table(0x400000, 2);
-	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
 	assert_int_equal(fault(&env.vcpu, ALIAS, GUEST_ACCESS_WRITE, &f), MMU_FAULT_EMULATE);
 	fake.fail_allocs_after = 1;
 	assert_int_equal(mmu_write_window_open(&env.vcpu, ALIAS, f.gpa), MMU_WINDOW_NOMEM);
@@ -352,11 +301,8 @@ static void snapshot_allocation_failure(void **state)
 /* The VM stops with a window open: destroying the vCPU closes it and frees the snapshot. */
 static void destroy_with_window_open(void **state)
 {
-	u64 pde_gpa;
+	u64 pde_gpa = map_with_pde_aliased();
 
-	map(0x400000, 100, DATA_FLAGS);
-	pde_gpa = alias_table(0x400000, 2);
-	assert_int_equal(access(0x400000, GUEST_ACCESS_READ), MMU_FAULT_FIXED);
 	open_window_at(ALIAS + (pde_gpa & 0xfff));
 	guest_mem_store(env.gm, pde_gpa, 0, 8);
 	mmu_vcpu_destroy(&env.vcpu);
@@ -382,24 +328,27 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(upper_level_write_goes_through_window, setup_4level,
-						teardown),
-		cmocka_unit_test_setup_teardown(leaf_write_with_unsync_off, setup_4level, teardown),
-		cmocka_unit_test_setup_teardown(live_root_write_keeps_root, setup_4level, teardown),
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(leaf_write_with_unsync_off, setup_4level,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(live_root_write_keeps_root, setup_4level,
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(window_without_write_changes_nothing, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(every_changed_entry_is_tracked, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(window_writes_count_toward_flood, setup_4level,
-						teardown),
-		cmocka_unit_test_setup_teardown(four_byte_entries, setup_32bit, teardown),
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(four_byte_entries, setup_32bit, fixture_teardown),
 		cmocka_unit_test_setup_teardown(second_vcpu_waits_for_the_window, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(refused_without_a_matching_leaf, setup_4level,
-						teardown),
+						fixture_teardown),
 		cmocka_unit_test_setup_teardown(snapshot_allocation_failure, setup_4level,
-						teardown),
-		cmocka_unit_test_setup_teardown(destroy_with_window_open, setup_4level, teardown),
-		cmocka_unit_test_setup_teardown(tdp_has_no_windows, setup_4level, teardown),
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(destroy_with_window_open, setup_4level,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(tdp_has_no_windows, setup_4level, fixture_teardown),
 	};
 
 	return cmocka_run_group_tests_name("mmu_write_window", tests, NULL, NULL);
