@@ -364,7 +364,6 @@ static void upper_level_write_is_emulated(void **state)
 	assert_int_equal(access(0x400000, GUEST_ACCESS_READ, 3), MMU_FAULT_INJECT_PF);
 }
 
-/* Without an emulator: the frame's shadow pages go, and the retried write maps it writable. */
 /*
  * Without an emulator: the frame's shadow pages go, and the retried write maps it writable. The
  * alias lies outside the 1 GiB the table maps, so the retry's own walk does not track it again.
