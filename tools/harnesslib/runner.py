@@ -7,6 +7,7 @@ import time
 
 POLL_S = 0.05
 KILL_GRACE_S = 2.0
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
 class Interrupted(Exception):
@@ -15,6 +16,10 @@ class Interrupted(Exception):
 
 def _raise_interrupted(signum, frame):
     raise Interrupted(signal.Signals(signum).name)
+
+
+def _unblock_stop_signals():
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
 
 
 def install_signal_handlers():
@@ -81,8 +86,16 @@ def run_emulator(argv, serial_path, emu_log_path, judge, stop_after, timeout, ec
     splitter = LineSplitter()
     with open(serial_path, "rb") as serial, open(emu_log_path, "ab") as emu_log:
         try:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=emu_log,
-                                    stderr=subprocess.STDOUT, start_new_session=True, env=env)
+            # The stop signals wait until proc is set: one that lands while Popen is still
+            # returning is delivered right after, where the cleanup below can kill the
+            # emulator, instead of leaving it running unseen. The child unblocks them.
+            signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+            try:
+                proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=emu_log,
+                                        stderr=subprocess.STDOUT, start_new_session=True,
+                                        env=env, preexec_fn=_unblock_stop_signals)
+            finally:
+                _unblock_stop_signals()
             return _watch(proc, serial, splitter, judge, stop_after, timeout, echo)
         except (KeyboardInterrupt, Interrupted):
             return "interrupted"
