@@ -104,18 +104,21 @@ FIGURES = [
            "guest faultin (test first_touch), tests/guests/faultin/faultin.c; VM faultin-shadow "
            "(mk/bench.mk)"),
     Figure("vmx.ept_violation", "ticks", 5, None,
-           "the same touch in mmu=ept: an EPT violation maps guest RAM not mapped yet; 23 pages, "
-           "one per 2 MiB region because Keel's EPT maps 2 MiB wherever it can, so every touch "
-           "faults (23: a VM cannot have more than 64 MiB today, see mk/bench.mk)", _VMX,
+           "the same touch in mmu=ept: an EPT violation maps guest RAM not mapped yet; 128 "
+           "pages, one per 2 MiB region because Keel's EPT maps 2 MiB wherever it can, so every "
+           "touch faults (a VM of 274 MiB, see BENCH_FAULTIN_VMS in mk/bench.mk)", _VMX,
            "guest faultin (test first_touch), tests/guests/faultin/faultin.c; VM faultin-ept "
            "(mk/bench.mk)"),
     Figure("vmx.pte_write_exits_unsync", "exits", 5, ("<=ratio", "vmx.pte_write_exits_wp", 0.1),
            "VM exits (KEEL_HC_EXIT_COUNT, all kinds) for the churn workload, 16 rounds of 256 "
-           "leaf PTE rewrites each followed by a flush, mmu=shadow unsync=on",
+           "leaf PTE rewrites (with A set, and D on read-write ones, as fork copies them) each "
+           "followed by a CR3 reload, every page then read (and written on read-write rounds), "
+           "mmu=shadow unsync=on",
            "exit counter read by the churn guest through a hypercall",
            "guest churn (test exit_counts), tests/guests/churn/churn.c; VM churn-shadow"),
     Figure("vmx.pte_write_exits_wp", "exits", 5, None,
-           "the same workload with unsync=off (every write to a guest page table traps)",
+           "the same workload with unsync=off (every write to a shadowed guest page table traps "
+           "and runs in a write window; docs/mmu.md)",
            "exit counter read by the churn guest through a hypercall",
            "guest churn (test exit_counts), tests/guests/churn/churn.c; VM churn-wp-shadow"),
 ]
