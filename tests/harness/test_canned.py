@@ -50,6 +50,10 @@ def pid_alive(pid):
         return f.read().split(")")[-1].split()[0] != "Z"
 
 
+def _sigint_default():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class CannedConsoles(unittest.TestCase):
     def expect(self, out, *lines):
         for line in lines:
@@ -130,10 +134,13 @@ class CannedConsoles(unittest.TestCase):
                 fake = (f"{sys.executable} {FAKE} --serial {{serial}} --transcript "
                         f"{os.path.join(TRANSCRIPTS, 'hang.txt')} --then hang "
                         f"--pid-file {pid_file}")
+                # A job started in the background (make test under `&`, some CI runners)
+                # inherits SIGINT ignored, and Python then leaves it ignored: give the harness
+                # the disposition an interactive Ctrl-C finds.
                 proc = subprocess.Popen([sys.executable, HARNESS, "--rig", "fake",
                                          "--fake-command", fake, "--timeout", "60"],
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True)
+                                        text=True, preexec_fn=_sigint_default)
                 deadline = time.monotonic() + 10
                 while not os.path.exists(pid_file) and time.monotonic() < deadline:
                     time.sleep(0.05)
