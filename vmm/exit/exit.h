@@ -44,6 +44,15 @@ static inline enum exit_action exit_done(struct vcpu *vcpu, const struct vm_exit
 	return EXIT_RESUME;
 }
 
+/*
+ * A handler's answer when vcpu_access_gva() failed: the guest got its fault (resume without
+ * skipping, the instruction restarts), or the VM was stopped.
+ */
+static inline enum exit_action exit_after_mem_failure(enum vcpu_mem_result r)
+{
+	return r == VCPU_MEM_FAULT ? EXIT_RESUME : EXIT_STOP;
+}
+
 /* A register operand: all 64 bits in 64-bit mode, the low 32 otherwise. */
 u64 vcpu_operand(struct vcpu *vcpu, enum vcpu_reg reg);
 

@@ -64,23 +64,20 @@ static enum exit_action string_io(struct vcpu *vcpu, const struct vm_exit *exit)
 		count = vcpu_reg_read(vcpu, VCPU_RCX) & mask;
 	for (u64 done = 0; done < count; done++) {
 		u64 gva = base + (ptr & mask);
+		enum vcpu_mem_result r;
 		u32 val = 0;
 
 		if (done == STRING_IO_BATCH)
 			return EXIT_RESUME;
 		if (!mode64)
 			gva = (u32)gva;
-		switch (vcpu_access_gva(vcpu, gva, exit->io.in ? NULL : &val, size, kind)) {
-		case VCPU_MEM_OK:
-			break;
-		case VCPU_MEM_FAULT:
-			return EXIT_RESUME;
-		default:
-			return EXIT_STOP;
-		}
+		r = vcpu_access_gva(vcpu, gva, exit->io.in ? NULL : &val, size, kind);
+		if (r != VCPU_MEM_OK)
+			return exit_after_mem_failure(r);
 		vm_port_io(vm, exit->io.port, size, exit->io.in, &val);
-		if (exit->io.in && vcpu_access_gva(vcpu, gva, &val, size, kind) != VCPU_MEM_OK)
-			return vm_stopped(vm) ? EXIT_STOP : EXIT_RESUME;
+		if (exit->io.in &&
+		    (r = vcpu_access_gva(vcpu, gva, &val, size, kind)) != VCPU_MEM_OK)
+			return exit_after_mem_failure(r);
 		ptr += step;
 		reg_write_masked(vcpu, ptr_reg, ptr, mask);
 		if (exit->io.rep)

@@ -55,6 +55,7 @@ enum exit_action handle_invpcid(struct vcpu *vcpu, const struct vm_exit *exit)
 {
 	u64 type = exit->invpcid.type, cr4 = vcpu_creg_read(vcpu, VCPU_CR4);
 	struct invpcid_desc d;
+	enum vcpu_mem_result r;
 	bool current;
 
 	if (!guest_has_invpcid(vcpu))
@@ -63,14 +64,9 @@ enum exit_action handle_invpcid(struct vcpu *vcpu, const struct vm_exit *exit)
 		type = (u32)type; /* the register operand is 32 bits outside 64-bit mode */
 	if (vcpu->ops->cpl(vcpu) != 0 || type > INVPCID_ALL)
 		return inject_gp(vcpu);
-	switch (vcpu_access_gva(vcpu, exit->invpcid.desc_gva, &d, sizeof(d), GUEST_ACCESS_READ)) {
-	case VCPU_MEM_OK:
-		break;
-	case VCPU_MEM_FAULT:
-		return EXIT_RESUME;
-	default:
-		return EXIT_STOP;
-	}
+	r = vcpu_access_gva(vcpu, exit->invpcid.desc_gva, &d, sizeof(d), GUEST_ACCESS_READ);
+	if (r != VCPU_MEM_OK)
+		return exit_after_mem_failure(r);
 	if (d.pcid & ~INVPCID_PCID_MASK)
 		return inject_gp(vcpu);
 	if (type <= INVPCID_SINGLE_CONTEXT && !(cr4 & X86_CR4_PCIDE) && d.pcid)
