@@ -489,8 +489,9 @@ static inline void vcpu_inject_exception(struct vcpu *vcpu, u8 vector, bool has_
 	vcpu->ops->inject_exception(vcpu, vector, has_error_code, error_code, cr2);
 }
 
-/* #UD and #GP(0), the two every handler needs */
+/* #UD and #GP(0), the two every handler needs, and #SS (a real-mode stack-segment limit) */
 #define VM_EXC_UD 6
+#define VM_EXC_SS 12
 #define VM_EXC_GP 13
 
 #endif

@@ -12,7 +12,6 @@
 
 /* Real-mode interrupt vector table entries: offset then segment (SDM Vol. 3A, 21.1.4). */
 #define IVT_ENTRY_SIZE 4
-#define VM_EXC_SS      12
 /* The flags real-mode event delivery clears after pushing FLAGS (SDM Vol. 2A, INT n). */
 #define REAL_DELIVERY_CLEARS (X86_RFLAGS_IF | X86_RFLAGS_TF | X86_RFLAGS_AC | X86_RFLAGS_RF)
 /* A GDTR or IDTR image in memory: 16-bit limit, then the base (24 bits used with a 16-bit

@@ -3,7 +3,6 @@
 #include <vmm/exit/exit.h>
 #include <vmm/dev/devices.h>
 
-#define RFLAGS_DF BIT(10) /* direction flag (SDM Vol. 1, 3.4.3.2) */
 /* Iterations of one REP INS/OUTS per exit: the rest runs when the guest re-executes it. */
 #define STRING_IO_BATCH 4096
 
@@ -50,7 +49,7 @@ static enum exit_action string_io(struct vcpu *vcpu, const struct vm_exit *exit)
 	enum vcpu_reg ptr_reg = exit->io.in ? VCPU_RDI : VCPU_RSI;
 	u64 ptr = vcpu_reg_read(vcpu, ptr_reg), count = 1;
 	u64 base = exit->io.gva - (ptr & mask);
-	u64 step = (vcpu_reg_read(vcpu, VCPU_RFLAGS) & RFLAGS_DF) ? -(u64)size : size;
+	u64 step = (vcpu_reg_read(vcpu, VCPU_RFLAGS) & X86_RFLAGS_DF) ? -(u64)size : size;
 	enum guest_access_kind kind = exit->io.in ? GUEST_ACCESS_WRITE : GUEST_ACCESS_READ;
 	bool mode64 = vcpu->ops->mode64(vcpu);
 

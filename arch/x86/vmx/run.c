@@ -370,7 +370,7 @@ static bool vmx_mode64(struct vcpu *vcpu)
 	/* 64-bit mode: IA-32e active and CS.L, bit 13 of the access rights (25.4.1). */
 	struct vmx_vcpu *vx = to_vmx(vcpu);
 
-	return (vx->efer & EFER_LMA) && (cached_cs_ar(vx) & BIT(13));
+	return (vx->efer & EFER_LMA) && (cached_cs_ar(vx) & AR_L);
 }
 
 /*

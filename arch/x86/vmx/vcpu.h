@@ -35,6 +35,7 @@
 #define AR_S		  BIT(4)
 #define AR_DPL(n)	  ((u32)(n) << 5)
 #define AR_P		  BIT(7)
+#define AR_L		  BIT(13) /* CS: 64-bit code (with IA-32e mode) */
 #define AR_DB		  BIT(14)
 #define AR_G		  BIT(15)
 #define AR_UNUSABLE	  BIT(16)
@@ -214,7 +215,7 @@ static inline void vmx_decode_vmcall(const struct vmx_vcpu *vx, struct vm_exit *
 {
 	exit->kind = VM_EXIT_VMCALL;
 	exit->vmcall.cpl = (vmcs_read_raw(VMCS_GUEST_SS_AR) >> 5) & 3;
-	exit->vmcall.mode64 = (vx->efer & EFER_LMA) && (vmcs_read_raw(VMCS_GUEST_CS_AR) & BIT(13));
+	exit->vmcall.mode64 = (vx->efer & EFER_LMA) && (vmcs_read_raw(VMCS_GUEST_CS_AR) & AR_L);
 }
 
 #endif

@@ -44,12 +44,13 @@
 #define X86_CR4_PKE	   (_UL(1) << 22)
 
 /* RFLAGS (SDM Vol. 1, 3.4.3 "EFLAGS Register") */
-#define X86_RFLAGS_TF   (_UL(1) << 8)
-#define X86_RFLAGS_IF   (_UL(1) << 9)
+#define X86_RFLAGS_TF	(_UL(1) << 8)
+#define X86_RFLAGS_IF	(_UL(1) << 9)
+#define X86_RFLAGS_DF	(_UL(1) << 10)
 #define X86_RFLAGS_IOPL (_UL(3) << 12)
-#define X86_RFLAGS_RF   (_UL(1) << 16)
-#define X86_RFLAGS_VM   (_UL(1) << 17)
-#define X86_RFLAGS_AC   (_UL(1) << 18)
+#define X86_RFLAGS_RF	(_UL(1) << 16)
+#define X86_RFLAGS_VM	(_UL(1) << 17)
+#define X86_RFLAGS_AC	(_UL(1) << 18)
 
 /*
  * CPUID feature bits (SDM Vol. 2A, CPUID instruction, tables 3-8 to 3-10 and leaf 07H).
